@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "settings.h"
+#include "strv.h"
+
+enum {
+        ARG_CHDIR = 0x100,
+        ARG_HOSTNAME,
+        ARG_UUID,
+        ARG_KILL_SIGNAL,
+        ARG_BIND,
+        ARG_BIND_RO,
+        ARG_TMPFS,
+        ARG_INACCESSIBLE,
+        ARG_READ_ONLY,
+        ARG_VOLATILE,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
+        ARG_CAPABILITY,
+        ARG_DROP_CAPABILITY,
+        ARG_NO_NEW_PRIVILEGES,
+        ARG_PRIVATE_NETWORK,
+        ARG_CONSOLE,
+        ARG_REGISTER,
+        ARG_KEEP_UNIT,
+};
+
+static const struct option run_options[] = {
+        { "help",              no_argument,       NULL, 'h'                   },
+        { "directory",         required_argument, NULL, 'D'                   },
+        { "machine",           required_argument, NULL, 'M'                   },
+        { "boot",              no_argument,       NULL, 'b'                   },
+        { "as-pid2",           no_argument,       NULL, 'a'                   },
+        { "chdir",             required_argument, NULL, ARG_CHDIR             },
+        { "setenv",            required_argument, NULL, 'E'                   },
+        { "user",              required_argument, NULL, 'u'                   },
+        { "hostname",          required_argument, NULL, ARG_HOSTNAME          },
+        { "uuid",              required_argument, NULL, ARG_UUID              },
+        { "kill-signal",       required_argument, NULL, ARG_KILL_SIGNAL       },
+        { "bind",              required_argument, NULL, ARG_BIND              },
+        { "bind-ro",           required_argument, NULL, ARG_BIND_RO           },
+        { "tmpfs",             required_argument, NULL, ARG_TMPFS             },
+        { "inaccessible",      required_argument, NULL, ARG_INACCESSIBLE      },
+        { "read-only",         no_argument,       NULL, ARG_READ_ONLY         },
+        { "volatile",          optional_argument, NULL, ARG_VOLATILE          },
+        { "ephemeral",         no_argument,       NULL, 'x'                   },
+        { "overlay",           required_argument, NULL, ARG_OVERLAY           },
+        { "overlay-ro",        required_argument, NULL, ARG_OVERLAY_RO        },
+        { "capability",        required_argument, NULL, ARG_CAPABILITY        },
+        { "drop-capability",   required_argument, NULL, ARG_DROP_CAPABILITY   },
+        { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+        { "private-network",   no_argument,       NULL, ARG_PRIVATE_NETWORK   },
+        { "console",           required_argument, NULL, ARG_CONSOLE           },
+        { "pipe",              no_argument,       NULL, 'P'                   },
+        { "quiet",             no_argument,       NULL, 'q'                   },
+        { "register",          required_argument, NULL, ARG_REGISTER          },
+        { "keep-unit",         no_argument,       NULL, ARG_KEEP_UNIT         },
+        {}
+};
+
+static int fail(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
+static int fail(char **ret_error, int r, const char *format, ...) {
+        va_list ap;
+        va_start(ap, format);
+        if (vasprintf(ret_error, format, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return r;
+}
+
+static int replace_string(char **p, const char *v) {
+        char *c = strdup(v);
+        if (!c)
+                return -ENOMEM;
+        free(*p);
+        *p = c;
+        return 0;
+}
+
+static bool user_name_is_valid(const char *s) {
+        if (isempty(s) || strlen(s) > 256)
+                return false;
+        if (s[0] == '-')
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!(isalnum((unsigned char) *p) || strchr("._-$", *p)))
+                        return false;
+        return true;
+}
+
+static const char *option_name(int c, char buf[static 3]) {
+        for (const struct option *o = run_options; o->name; o++)
+                if (o->val == c)
+                        return o->name;
+        buf[0] = (char) c;
+        buf[1] = 0;
+        return buf;
+}
+
+int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) {
+        CustomMount m;
+        int c, r;
+
+        *ret_error = NULL;
+        optind = 0; /* full reinitialisation, so the parser can run more than once */
+        opterr = 0;
+
+        /* '+': options end at the first non-option argument, as in nspawn. */
+        while ((c = getopt_long(argc, argv, "+hD:M:baE:u:xPq", run_options, NULL)) >= 0) {
+                char buf[3];
+
+                switch (c) {
+                case 'h':
+                        return 1;
+
+                case 'D':
+                        if (isempty(optarg))
+                                return fail(ret_error, -EINVAL, "--directory= needs a path.");
+                        r = replace_string(&s->directory, optarg);
+                        if (r < 0)
+                                return r;
+                        s->mask |= SETTING_DIRECTORY;
+                        break;
+
+                case 'M':
+                        if (!machine_name_is_valid(optarg))
+                                return fail(ret_error, -EINVAL,
+                                            "Invalid machine name '%s': use letters, digits, '-' and '.', at most 64 characters.",
+                                            optarg);
+                        r = replace_string(&s->machine, optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+
+                case 'b':
+                        if (s->start_mode == START_PID2)
+                                return fail(ret_error, -EINVAL, "--boot and --as-pid2 may not be combined.");
+                        s->start_mode = START_BOOT;
+                        s->mask |= SETTING_START_MODE;
+                        break;
+
+                case 'a':
+                        if (s->start_mode == START_BOOT)
+                                return fail(ret_error, -EINVAL, "--boot and --as-pid2 may not be combined.");
+                        s->start_mode = START_PID2;
+                        s->mask |= SETTING_START_MODE;
+                        break;
+
+                case ARG_CHDIR:
+                        if (!path_is_absolute(optarg))
+                                return fail(ret_error, -EINVAL, "--chdir= needs an absolute path, not '%s'.", optarg);
+                        r = replace_string(&s->working_directory, optarg);
+                        if (r < 0)
+                                return r;
+                        s->mask |= SETTING_WORKING_DIRECTORY;
+                        break;
+
+                case 'E': {
+                        _cleanup_free_ char *a = NULL;
+                        if (!strchr(optarg, '=')) {
+                                /* -E NAME passes the variable on from berth's own environment. */
+                                const char *v = getenv(optarg);
+                                if (!v)
+                                        return fail(ret_error, -EINVAL, "--setenv=%s: no such variable in the environment.", optarg);
+                                if (asprintf(&a, "%s=%s", optarg, v) < 0)
+                                        return -ENOMEM;
+                        } else {
+                                a = strdup(optarg);
+                                if (!a)
+                                        return -ENOMEM;
+                        }
+                        if (!env_assignment_is_valid(a))
+                                return fail(ret_error, -EINVAL, "Invalid environment assignment '%s': use NAME=VALUE.", optarg);
+                        r = strv_env_replace(&s->environment, a);
+                        if (r < 0)
+                                return r;
+                        s->mask |= SETTING_ENVIRONMENT;
+                        break;
+                }
+
+                case 'u':
+                        if (!user_name_is_valid(optarg))
+                                return fail(ret_error, -EINVAL, "Invalid user name '%s'.", optarg);
+                        r = replace_string(&s->user, optarg);
+                        if (r < 0)
+                                return r;
+                        s->mask |= SETTING_USER;
+                        break;
+
+                case ARG_HOSTNAME:
+                        if (!hostname_is_valid(optarg))
+                                return fail(ret_error, -EINVAL, "Invalid hostname '%s'.", optarg);
+                        r = replace_string(&s->hostname, optarg);
+                        if (r < 0)
+                                return r;
+                        s->mask |= SETTING_HOSTNAME;
+                        break;
+
+                case ARG_UUID:
+                        if (id128_from_string(optarg, &s->uuid) < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "Invalid UUID '%s': use 32 hexadecimal digits or the 8-4-4-4-12 form.", optarg);
+                        s->mask |= SETTING_MACHINE_ID;
+                        break;
+
+                case ARG_KILL_SIGNAL:
+                        r = signal_from_string(optarg);
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL, "Invalid signal '%s'.", optarg);
+                        s->kill_signal = r;
+                        s->mask |= SETTING_KILL_SIGNAL;
+                        break;
+
+                case ARG_BIND:
+                case ARG_BIND_RO:
+                        r = custom_mount_parse_bind(optarg, c == ARG_BIND_RO, &m);
+                        if (r == -EOPNOTSUPP)
+                                return fail(ret_error, -EINVAL,
+                                            "--%s=%s: unknown bind option; use rbind or norbind.",
+                                            option_name(c, buf), optarg);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "--%s=%s: expected SOURCE[:DESTINATION[:OPTIONS]] with absolute paths (or +PATH in the image).",
+                                            option_name(c, buf), optarg);
+                        goto add_mount;
+
+                case ARG_TMPFS:
+                        r = custom_mount_parse_tmpfs(optarg, &m);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL, "--tmpfs=%s: expected an absolute PATH[:OPTIONS].", optarg);
+                        goto add_mount;
+
+                case ARG_INACCESSIBLE:
+                        r = custom_mount_parse_inaccessible(optarg, &m);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL, "--inaccessible=%s: expected an absolute path.", optarg);
+                        goto add_mount;
+
+                case ARG_OVERLAY:
+                case ARG_OVERLAY_RO:
+                        r = custom_mount_parse_overlay(optarg, c == ARG_OVERLAY_RO, &m);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "--%s=%s: expected at least two colon-separated absolute paths, the last one the destination.",
+                                            option_name(c, buf), optarg);
+                add_mount:
+                        r = settings_add_custom_mount(s, &m);
+                        if (r < 0)
+                                return r;
+                        s->mask |= SETTING_CUSTOM_MOUNTS;
+                        break;
+
+                case ARG_READ_ONLY:
+                        s->read_only = true;
+                        s->mask |= SETTING_READ_ONLY;
+                        break;
+
+                case ARG_VOLATILE:
+                        if (!optarg)
+                                s->volatile_mode = VOLATILE_YES;
+                        else {
+                                VolatileMode v = volatile_mode_from_string(optarg);
+                                if (v < 0)
+                                        return fail(ret_error, -EINVAL,
+                                                    "Invalid --volatile= mode '%s': use no, yes, state or overlay.", optarg);
+                                s->volatile_mode = v;
+                        }
+                        s->mask |= SETTING_VOLATILE_MODE;
+                        break;
+
+                case 'x':
+                        s->ephemeral = true;
+                        s->mask |= SETTING_EPHEMERAL;
+                        break;
+
+                case ARG_CAPABILITY:
+                case ARG_DROP_CAPABILITY: {
+                        uint64_t set;
+                        if (capability_set_from_string(optarg, &set) < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "--%s=%s: expected a comma-separated list of capability names (CAP_...) or 'all'.",
+                                            option_name(c, buf), optarg);
+                        if (c == ARG_CAPABILITY) {
+                                s->capability_add |= set;
+                                s->capability_drop &= ~set;
+                        } else {
+                                s->capability_drop |= set;
+                                s->capability_add &= ~set;
+                        }
+                        s->mask |= SETTING_CAPABILITY;
+                        break;
+                }
+
+                case ARG_NO_NEW_PRIVILEGES:
+                        if (optarg) {
+                                r = parse_boolean(optarg);
+                                if (r < 0)
+                                        return fail(ret_error, -EINVAL, "--no-new-privileges=%s: expected yes or no.", optarg);
+                                s->no_new_privileges = r;
+                        } else
+                                s->no_new_privileges = true;
+                        s->mask |= SETTING_NO_NEW_PRIVILEGES;
+                        break;
+
+                case ARG_PRIVATE_NETWORK:
+                        s->private_network = true;
+                        s->mask |= SETTING_NETWORK;
+                        break;
+
+                case ARG_CONSOLE: {
+                        ConsoleMode cm = console_mode_from_string(optarg);
+                        if (cm < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "Invalid --console= mode '%s': use interactive, read-only, passive, pipe or autopipe.",
+                                            optarg);
+                        s->console_mode = cm;
+                        s->mask |= SETTING_CONSOLE_MODE;
+                        break;
+                }
+
+                case 'P':
+                        s->console_mode = CONSOLE_PIPE;
+                        s->mask |= SETTING_CONSOLE_MODE;
+                        break;
+
+                case 'q':
+                        s->quiet = true;
+                        break;
+
+                case ARG_REGISTER: {
+                        RegisterMode rm = register_mode_from_string(optarg);
+                        if (rm < 0)
+                                return fail(ret_error, -EINVAL, "Invalid --register= value '%s': use yes, no or auto.", optarg);
+                        s->register_mode = rm;
+                        break;
+                }
+
+                case ARG_KEEP_UNIT:
+                        s->keep_unit = true;
+                        break;
+
+                case '?':
+                        if (optopt != 0)
+                                return fail(ret_error, -EINVAL, "Option -%c %s.", optopt,
+                                            strchr("DMEu", optopt) ? "needs an argument" : "is not known; see 'berth run --help'");
+                        return fail(ret_error, -EINVAL, "Option '%s' is not known or lacks its argument; see 'berth run --help'.",
+                                    argv[optind - 1]);
+
+                default:
+                        return fail(ret_error, -EINVAL, "Unhandled option.");
+                }
+        }
+
+        if (optind < argc) {
+                strv_free(s->parameters);
+                s->parameters = strv_copy(argv + optind);
+                if (!s->parameters)
+                        return -ENOMEM;
+                s->mask |= SETTING_PARAMETERS;
+        }
+
+        return settings_verify(s, ret_error);
+}
