@@ -1,8 +1,49 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "log.h"
+#include "verbs.h"
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+} Verb;
+
+static const Verb verbs[] = {
+        { "run", verb_run, "Run a machine in the foreground (nspawn options)" },
+};
+
+static void help(void) {
+        printf("berth [--help|--version] VERB [OPTIONS...]\n\n"
+               "Machines on systemd hosts: boot an OS tree or run one process in namespaces.\n\n"
+               "Verbs:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
+        printf("\nSee 'berth VERB --help' and berth(1).\n");
+}
+
 int main(int argc, char **argv) {
-        (void) argc;
-        (void) argv;
-        return 0;
+        const char *debug = getenv("BERTH_LOG_LEVEL");
+        if (debug && streq(debug, "debug"))
+                log_set_max_level(LOG_DEBUG);
+
+        if (argc < 2) {
+                help();
+                return 1;
+        }
+        if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "help")) {
+                help();
+                return 0;
+        }
+        if (streq(argv[1], "--version")) {
+                printf("berth %s\n", BERTH_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[1], verbs[i].name))
+                        return verbs[i].run(argc - 1, argv + 1);
+
+        log_error("Unknown verb '%s'; see 'berth --help'.", argv[1]);
+        return 1;
 }

@@ -70,6 +70,10 @@ static int fail(char **ret_error, int r, const char *format, ...) {
         if (vasprintf(ret_error, format, ap) < 0)
                 *ret_error = NULL;
         va_end(ap);
+        /* The message quotes user input: keep it one printable line. */
+        for (char *p = *ret_error; p && *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        *p = '?';
         return r;
 }
 
@@ -102,7 +106,7 @@ static const char *option_name(int c, char buf[static 3]) {
         return buf;
 }
 
-int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) {
+static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) {
         CustomMount m;
         int c, r;
 
@@ -353,6 +357,15 @@ int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error
                         break;
 
                 case '?':
+                        /* getopt sets optopt to a known long option's value too: name long options as given. */
+                        if (optind > 0 && optind <= argc && startswith(argv[optind - 1], "--")) {
+                                const char *arg = argv[optind - 1];
+                                if (optopt == 0)
+                                        return fail(ret_error, -EINVAL,
+                                                    "Option '%s' is not known or ambiguous; see 'berth run --help'.", arg);
+                                return fail(ret_error, -EINVAL, "Option '%s' %s.", arg,
+                                            strchr(arg, '=') ? "takes no argument" : "needs an argument");
+                        }
                         if (optopt != 0)
                                 return fail(ret_error, -EINVAL, "Option -%c %s.", optopt,
                                             strchr("DMEu", optopt) ? "needs an argument" : "is not known; see 'berth run --help'");
@@ -373,4 +386,12 @@ int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error
         }
 
         return settings_verify(s, ret_error);
+}
+
+int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) {
+        int r = parse_run_argv(s, argc, argv, ret_error);
+        /* The paths that fail to allocate set no message of their own. */
+        if (r < 0 && !*ret_error)
+                *ret_error = strdup(r == -ENOMEM ? "Out of memory." : "Failed to parse the options.");
+        return r;
 }

@@ -265,7 +265,8 @@ int custom_mount_parse_overlay(const char *spec, bool read_only, CustomMount *re
         size_t n_lower;
         const char *dest;
         if (read_only) {
-                n_lower = n - 1;
+                /* As nspawn: every path is a layer, the destination too when there are only two. */
+                n_lower = n == 2 ? 2 : n - 1;
                 dest = parts[n - 1];
         } else if (n == 2) {
                 n_lower = 1;

@@ -86,3 +86,15 @@ static inline int negative_errno(void) {
                 int _r_ = (expr);               \
                 _r_ < 0 ? negative_errno() : _r_; \
         })
+
+#define IN_SET(x, first, ...)                                           \
+        ({                                                              \
+                const typeof(first) _set_[] = { first, __VA_ARGS__ };   \
+                bool _found_ = false;                                   \
+                for (size_t _i_ = 0; _i_ < ELEMENTSOF(_set_); _i_++)    \
+                        if ((x) == _set_[_i_]) {                        \
+                                _found_ = true;                         \
+                                break;                                  \
+                        }                                               \
+                _found_;                                                \
+        })

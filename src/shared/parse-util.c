@@ -82,7 +82,7 @@ int signal_from_string(const char *s) {
         if (rt) {
                 if (*rt == 0)
                         return SIGRTMIN;
-                if (*rt != '+' || safe_atou(rt + 1, &n) < 0 || (int) n > SIGRTMAX - SIGRTMIN)
+                if (*rt != '+' || safe_atou(rt + 1, &n) < 0 || n > (unsigned) (SIGRTMAX - SIGRTMIN))
                         return -EINVAL;
                 return SIGRTMIN + (int) n;
         }
@@ -90,12 +90,12 @@ int signal_from_string(const char *s) {
         if (rt) {
                 if (*rt == 0)
                         return SIGRTMAX;
-                if (*rt != '-' || safe_atou(rt + 1, &n) < 0 || (int) n > SIGRTMAX - SIGRTMIN)
+                if (*rt != '-' || safe_atou(rt + 1, &n) < 0 || n > (unsigned) (SIGRTMAX - SIGRTMIN))
                         return -EINVAL;
                 return SIGRTMAX - (int) n;
         }
 
-        if (p == s && safe_atou(s, &n) >= 0 && n >= 1 && (int) n <= SIGRTMAX)
+        if (p == s && safe_atou(s, &n) >= 0 && n >= 1 && n <= (unsigned) SIGRTMAX)
                 return (int) n;
         return -EINVAL;
 }
@@ -251,7 +251,7 @@ Id128 id128_make_v4(const uint8_t random[static 16]) {
 }
 
 bool hostname_is_valid(const char *s) {
-        bool dot = true;
+        bool dot = true, hyphen = false;
         size_t n = 0;
 
         if (isempty(s) || strlen(s) > 64)
@@ -262,6 +262,8 @@ bool hostname_is_valid(const char *s) {
                 if (*p == '.') {
                         if (dot)
                                 return false; /* empty label */
+                        if (hyphen)
+                                return false; /* label ends with '-' */
                         dot = true;
                         n = 0;
                 } else {
@@ -270,11 +272,12 @@ bool hostname_is_valid(const char *s) {
                         if (dot && *p == '-')
                                 return false; /* label starts with '-' */
                         dot = false;
+                        hyphen = *p == '-';
                         if (++n > 63)
                                 return false;
                 }
         }
-        return !dot;
+        return !dot && !hyphen;
 }
 
 bool machine_name_is_valid(const char *s) {

@@ -1,0 +1,1084 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <termios.h>
+#include <time.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "fd-util.h"
+#include "image.h"
+#include "launcher.h"
+#include "log.h"
+#include "mount-plan.h"
+#include "pty-forward.h"
+#include "runtime.h"
+#include "seccomp.h"
+#include "strv.h"
+#include "stub-init.h"
+#include "user.h"
+
+typedef enum ChildMessageType {
+        CHILD_MESSAGE_LOG,
+        CHILD_MESSAGE_NOTIFY_FD,
+        CHILD_MESSAGE_CONSOLE_FD,
+        CHILD_MESSAGE_CONSOLE_SLAVE_FD,
+} ChildMessageType;
+
+typedef struct ChildMessage {
+        int type;
+        int level;
+        char text[1024];
+} ChildMessage;
+
+typedef struct Launcher {
+        Settings *settings;
+        char *directory;
+        char *machine;
+        Id128 uuid;
+        ConsoleMode console_mode;
+        int kill_signal;
+
+        Runtime *runtime;
+        char *cgroup_path;
+        char *staging;
+        char *inaccessible;
+        char *ephemeral;
+        char **work_dirs;
+        MountPlan plan;
+
+        pid_t pid;
+        int pidfd;
+        int sync_fd;            /* the parent's end; the child's end is child_fd */
+        int child_fd;
+        int notify_fd;
+        int master_fd;
+        int slave_fd;
+        bool child_failed;
+
+        sd_event *event;
+        PtyForward *forward;
+        sd_event_source *console_source;
+        unsigned n_terminate;
+        bool ready;
+        siginfo_t exit_info;
+        bool exited;
+} Launcher;
+
+static void launcher_done(Launcher *l) {
+        l->forward = pty_forward_free(l->forward);
+        l->console_source = sd_event_source_unref(l->console_source);
+        l->event = sd_event_unref(l->event);
+        l->pidfd = safe_close(l->pidfd);
+        l->sync_fd = safe_close(l->sync_fd);
+        l->child_fd = safe_close(l->child_fd);
+        l->notify_fd = safe_close(l->notify_fd);
+        l->master_fd = safe_close(l->master_fd);
+        l->slave_fd = safe_close(l->slave_fd);
+
+        if (l->cgroup_path) {
+                (void) cgroup_remove(l->cgroup_path);
+                free(l->cgroup_path);
+        }
+        for (char **w = l->work_dirs; w && *w; w++)
+                (void) rm_rf_at(AT_FDCWD, *w);
+        strv_free(l->work_dirs);
+        l->runtime = runtime_release(l->runtime);
+
+        mount_plan_done(&l->plan);
+        free(l->directory);
+        free(l->machine);
+        free(l->staging);
+        free(l->inaccessible);
+        free(l->ephemeral);
+}
+
+/* ---- the child ---------------------------------------------------------------------------- */
+
+static void child_log_sink(int level, const char *message, void *userdata) {
+        int fd = *(int *) userdata;
+        ChildMessage m = { .type = CHILD_MESSAGE_LOG, .level = level };
+        snprintf(m.text, sizeof(m.text), "%s", message);
+        (void) send(fd, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+static int child_send_fd(int sock, ChildMessageType type, int fd) {
+        ChildMessage m = { .type = type };
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        union {
+                struct cmsghdr cmsghdr;
+                uint8_t buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return RET_NERRNO((int) sendmsg(sock, &mh, MSG_NOSIGNAL));
+}
+
+static int child_setup_root(Launcher *l) {
+        const Settings *s = l->settings;
+        const char *staging = l->staging;
+        int r;
+
+        switch (s->volatile_mode) {
+        case VOLATILE_YES:
+                if (mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755") < 0)
+                        return log_error_errno(errno, "Failed to mount the volatile root on %s: %m", staging);
+                return 0;
+
+        case VOLATILE_OVERLAY:
+        case VOLATILE_NO:
+        case VOLATILE_STATE:
+        default:
+                break;
+        }
+
+        if (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY) {
+                _cleanup_free_ char *upper = NULL, *work = NULL, *opts = NULL;
+                char *lower[] = { l->directory, NULL };
+
+                if (asprintf(&upper, "%s/upper", l->ephemeral) < 0 || asprintf(&work, "%s/work", l->ephemeral) < 0)
+                        return log_oom();
+                r = overlay_options(lower, upper, work, &opts);
+                if (r < 0)
+                        return log_oom();
+
+                /* --volatile=overlay keeps its layer in memory. -x keeps it in the runtime directory,
+                 * unless that lies inside the image itself (overlayfs refuses overlapping layers):
+                 * then in memory too. */
+                for (unsigned attempt = 0; attempt < 2; attempt++) {
+                        bool tmpfs = s->volatile_mode == VOLATILE_OVERLAY || attempt > 0;
+                        if (tmpfs && mount("tmpfs", l->ephemeral, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+                                return log_error_errno(errno, "Failed to mount a tmpfs on %s: %m", l->ephemeral);
+                        if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(work, 0700) < 0 && errno != EEXIST))
+                                return log_error_errno(errno, "Failed to create the overlay layer in %s: %m", l->ephemeral);
+                        if (mount("overlay", staging, "overlay", 0, opts) >= 0)
+                                return 0;
+                        if (tmpfs || (errno != ELOOP && errno != EINVAL))
+                                return log_error_errno(errno, "Failed to mount an overlay over %s: %m", l->directory);
+                }
+                return -ELOOP;
+        }
+
+        _cleanup_close_ int tree = (int) syscall(SYS_open_tree, AT_FDCWD, l->directory,
+                                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return log_error_errno(errno, "Failed to bind %s: %m", l->directory);
+        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, staging, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return log_error_errno(errno, "Failed to bind %s on %s: %m", l->directory, staging);
+        return 0;
+}
+
+static int child_setup_machine_id(Launcher *l, int root_fd) {
+        _cleanup_close_ int fd = openat_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOCTTY);
+        char buf[64] = {}, id[34];
+
+        if (fd < 0)
+                return 0; /* none: systemd inside makes one from $container_uuid */
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return 0;
+        buf[strcspn(buf, "\n")] = 0;
+        if (!isempty(buf) && !streq(buf, "uninitialized"))
+                return 0;
+
+        /* Empty: fill it from the uuid, as a read-only file in the machine's /run. */
+        _cleanup_close_ int run = openat_in_root(root_fd, "/run", O_PATH | O_DIRECTORY);
+        if (run < 0)
+                return log_error_errno(run, "Failed to open /run in the machine: %m");
+        id128_to_string(&l->uuid, id);
+        strcat(id, "\n");
+        int r = write_string_file_at(run, "machine-id", id, 0444);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write the machine ID: %m");
+
+        MountPlan p = {};
+        r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT | MOUNT_OP_READ_ONLY, "/run/machine-id",
+                           "/etc/machine-id", NULL, NULL, 0, 0);
+        if (r >= 0)
+                r = mount_plan_apply(&p, root_fd, NULL);
+        mount_plan_done(&p);
+        if (r < 0)
+                return log_error_errno(r, "Failed to mount the machine ID on /etc/machine-id: %m");
+        return 0;
+}
+
+static int child_setup_run_host(Launcher *l, int root_fd) {
+        _cleanup_close_ int host = openat_in_root(root_fd, "/run/host", O_RDONLY | O_DIRECTORY);
+        _cleanup_free_ char *os_release = NULL;
+        char uuid[37];
+        int r;
+
+        if (host < 0)
+                return log_error_errno(host, "Failed to open /run/host in the machine: %m");
+
+        r = read_full_file_at(AT_FDCWD, "/etc/os-release", &os_release, NULL);
+        if (r < 0)
+                r = read_full_file_at(AT_FDCWD, "/usr/lib/os-release", &os_release, NULL);
+        if (r >= 0)
+                r = write_string_file_at(host, "os-release", os_release, 0444);
+        if (r < 0)
+                log_debug_errno(r, "Failed to provide /run/host/os-release: %m");
+
+        id128_to_uuid_string(&l->uuid, uuid);
+        strcat(uuid, "\n");
+        if ((r = write_string_file_at(host, "container-manager", "berth\n", 0444)) < 0 ||
+            (r = write_string_file_at(host, "container-uuid", uuid, 0444)) < 0)
+                return log_error_errno(r, "Failed to write /run/host: %m");
+
+        /* The notify socket: the machine's init reports READY=1 here. Bound relative to
+         * /run/host so that no path length limit applies. */
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create the notify socket: %m");
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "notify" };
+        if (fchdir(host) < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return log_error_errno(errno, "Failed to bind the notify socket /run/host/notify: %m");
+        if (cwd >= 0)
+                (void) fchdir(cwd);
+        int one = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+        r = child_send_fd(l->child_fd, CHILD_MESSAGE_NOTIFY_FD, fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to pass the notify socket: %m");
+
+        /* Nothing in the machine may change what the host told it. */
+        MountPlan p = {};
+        r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT | MOUNT_OP_READ_ONLY, "/run/host", "/run/host", NULL,
+                           NULL, 0, 0);
+        if (r >= 0)
+                r = mount_plan_apply(&p, root_fd, NULL);
+        mount_plan_done(&p);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make /run/host read-only: %m");
+        return 0;
+}
+
+static int child_setup_console(Launcher *l, int root_fd) {
+        _cleanup_close_ int master = openat_in_root(root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+        int unlock = 0;
+        unsigned n;
+        char slave[64];
+
+        if (master < 0)
+                return log_error_errno(master, "Failed to allocate the console pty: %m");
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+                return log_error_errno(errno, "Failed to unlock the console pty: %m");
+        snprintf(slave, sizeof(slave), "/dev/pts/%u", n);
+
+        MountPlan p = {};
+        int r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT, slave, "/dev/console", NULL, NULL, 0, 0);
+        if (r >= 0)
+                r = mount_plan_apply(&p, root_fd, NULL);
+        mount_plan_done(&p);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bind the console pty to /dev/console: %m");
+
+        /* The supervisor holds a slave open too, so that the console does not hang up while
+         * nothing in the machine has it open. */
+        _cleanup_close_ int s = openat_in_root(root_fd, slave, O_RDWR | O_NOCTTY);
+        if (s < 0)
+                return log_error_errno(s, "Failed to open the console pty: %m");
+        r = child_send_fd(l->child_fd, CHILD_MESSAGE_CONSOLE_FD, master);
+        if (r >= 0)
+                r = child_send_fd(l->child_fd, CHILD_MESSAGE_CONSOLE_SLAVE_FD, s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to pass the console pty: %m");
+        return 0;
+}
+
+static int child_loopback_up(void) {
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return -errno;
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return -errno;
+        return 0;
+}
+
+static int child_build_environment(Launcher *l, const UserRecord *u, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        char uuid[37];
+        int r = 0;
+
+        id128_to_uuid_string(&l->uuid, uuid);
+
+        struct {
+                const char *name, *value;
+        } base[] = {
+                { "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+                { "container", "berth" },
+                { "container_uuid", uuid },
+                { "HOME", u->home },
+                { "USER", u->name },
+                { "LOGNAME", u->name },
+                { "SHELL", u->shell },
+                { "NOTIFY_SOCKET", "/run/host/notify" },
+                { "TERM", l->console_mode == CONSOLE_PIPE ? getenv("TERM") : (getenv("TERM") ?: "vt220") },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(base) && r >= 0; i++) {
+                _cleanup_free_ char *a = NULL;
+                if (!base[i].value)
+                        continue;
+                if (asprintf(&a, "%s=%s", base[i].name, base[i].value) < 0)
+                        return -ENOMEM;
+                r = strv_env_replace(&env, a);
+        }
+        for (char **e = l->settings->environment; e && *e && r >= 0; e++)
+                r = strv_env_replace(&env, *e);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+static _noreturn_ void child_exec(Launcher *l, char **env) {
+        const Settings *s = l->settings;
+        static const char *const inits[] = { "/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/sbin/init" };
+
+        environ = env;
+        if (s->start_mode == START_BOOT) {
+                _cleanup_strv_free_ char **argv = NULL;
+                bool firstboot_given = false;
+
+                if (strv_extend(&argv, "") < 0)
+                        _exit(EXIT_FAILURE);
+                for (char **p = s->parameters; p && *p; p++) {
+                        if (startswith(*p, "systemd.firstboot="))
+                                firstboot_given = true;
+                        if (strv_extend(&argv, *p) < 0)
+                                _exit(EXIT_FAILURE);
+                }
+                /* Nobody can answer the first-boot questions on a console that is not interactive. */
+                if (!firstboot_given && l->console_mode != CONSOLE_INTERACTIVE && strv_extend(&argv, "systemd.firstboot=off") < 0)
+                        _exit(EXIT_FAILURE);
+
+                for (size_t i = 0; i < ELEMENTSOF(inits); i++) {
+                        free(argv[0]);
+                        argv[0] = strdup(inits[i]);
+                        if (!argv[0])
+                                _exit(EXIT_FAILURE);
+                        execve(inits[i], argv, env);
+                }
+                log_error("Failed to find an init in the image (tried /usr/lib/systemd/systemd, /lib/systemd/systemd, /sbin/init).");
+                _exit(127);
+        }
+
+        char *default_argv[] = { (char *) "/bin/sh", NULL };
+        char **argv = strv_length(s->parameters) > 0 ? s->parameters : default_argv;
+        execvp(argv[0], argv);
+        int e = errno;
+        log_error_errno(e, "Failed to execute %s: %m", argv[0]);
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+static int child_switch_user(const UserRecord *u) {
+        if (u->uid == 0 && u->gid == 0 && u->n_supplementary == 0)
+                return 0;
+        if (setgroups(u->n_supplementary, u->supplementary) < 0)
+                return -errno;
+        if (setresgid(u->gid, u->gid, u->gid) < 0)
+                return -errno;
+        if (setresuid(u->uid, u->uid, u->uid) < 0)
+                return -errno;
+        return 0;
+}
+
+static int child_run(Launcher *l) {
+        const Settings *s = l->settings;
+        _cleanup_(user_record_done) UserRecord user = {};
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_close_ int root_fd = -EBADF;
+        const MountOp *failed = NULL;
+        char go;
+        int r;
+
+        /* Wait until the parent has put us into our cgroup. EOF: the parent died. */
+        if (read(l->child_fd, &go, 1) != 1)
+                return EXIT_FAILURE;
+
+        if (l->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
+                return log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE;
+
+        umask(0);
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return log_error_errno(errno, "Failed to make the mount tree private: %m"), EXIT_FAILURE;
+
+        if (child_setup_root(l) < 0)
+                return EXIT_FAILURE;
+        root_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", l->staging), EXIT_FAILURE;
+
+        r = mount_plan_apply(&l->plan, root_fd, &failed);
+        if (r < 0) {
+                if (r == -ENOENT && failed->type == MOUNT_OP_BIND)
+                        log_error("Bind source %s does not exist.", failed->source);
+                else if (r == -ENOENT && failed->type == MOUNT_OP_INACCESSIBLE)
+                        log_error("Cannot make %s inaccessible: it does not exist in the machine.", failed->target);
+                else if (r == -ELOOP || r == -EXDEV)
+                        log_error_errno(r, "Refusing to mount on %s: its path leaves the machine's root.", failed->target);
+                else
+                        log_error_errno(r, "Failed to mount %s%s%s: %m", failed->target, failed->source ? " from " : "",
+                                        failed->source ?: "");
+                return EXIT_FAILURE;
+        }
+
+        if (child_setup_machine_id(l, root_fd) < 0 || child_setup_run_host(l, root_fd) < 0)
+                return EXIT_FAILURE;
+        /* Even in pipe mode the machine has a console: a booted init and its services expect one. */
+        if (child_setup_console(l, root_fd) < 0)
+                return EXIT_FAILURE;
+
+        if ((s->read_only || s->volatile_mode == VOLATILE_STATE)) {
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+                if (syscall(SYS_mount_setattr, root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                        return log_error_errno(errno, "Failed to make the root read-only: %m"), EXIT_FAILURE;
+        }
+
+        if (sethostname(s->hostname ?: l->machine, strlen(s->hostname ?: l->machine)) < 0)
+                return log_error_errno(errno, "Failed to set the hostname: %m"), EXIT_FAILURE;
+
+        if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+                return log_error_errno(errno, "Failed to switch to the machine's root: %m"), EXIT_FAILURE;
+        root_fd = safe_close(root_fd);
+
+        if (s->private_network && (r = child_loopback_up()) < 0)
+                return log_error_errno(r, "Failed to bring up the loopback device: %m"), EXIT_FAILURE;
+
+        r = user_resolve(s->user ?: "root", &user);
+        if (r == -ESRCH)
+                return log_error("User '%s' does not exist in the machine's /etc/passwd.", s->user), EXIT_FAILURE;
+        if (r < 0)
+                return log_error_errno(r, "Failed to look up user '%s': %m", s->user ?: "root"), EXIT_FAILURE;
+
+        r = child_build_environment(l, &user, &env);
+        if (r < 0)
+                return log_oom(), EXIT_FAILURE;
+
+        const char *wd = s->working_directory ?: (s->user ? user.home : "/");
+        if (chdir(wd) < 0) {
+                if (s->working_directory)
+                        return log_error_errno(errno, "Failed to change to directory %s in the machine: %m", wd), EXIT_FAILURE;
+                (void) chdir("/");
+        }
+
+        /* The payload never holds the host's terminal: its own session, and the console pty
+         * (not the host's tty) as its controlling terminal. */
+        if (setsid() < 0)
+                return log_error_errno(errno, "Failed to start a new session: %m"), EXIT_FAILURE;
+        if (l->console_mode != CONSOLE_PIPE) {
+                int c = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (c < 0)
+                        return log_error_errno(errno, "Failed to open /dev/console: %m"), EXIT_FAILURE;
+                if (s->start_mode != START_PID2)
+                        (void) ioctl(c, TIOCSCTTY, 0);
+                if (dup2(c, 0) < 0 || dup2(c, 1) < 0 || dup2(c, 2) < 0)
+                        return log_error_errno(errno, "Failed to connect to the console: %m"), EXIT_FAILURE;
+                safe_close(c);
+        }
+
+        uint64_t keep = settings_effective_capabilities(s);
+        if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return log_error_errno(errno, "Failed to set no_new_privs: %m"), EXIT_FAILURE;
+        r = seccomp_install_filters(keep);
+        if (r < 0)
+                return log_error_errno(r, "Failed to install the seccomp filter: %m"), EXIT_FAILURE;
+        r = capability_bounding_set_limit(keep);
+        if (r < 0)
+                return log_error_errno(r, "Failed to drop capabilities: %m"), EXIT_FAILURE;
+        r = child_switch_user(&user);
+        if (r < 0)
+                return log_error_errno(r, "Failed to change to user '%s': %m", user.name), EXIT_FAILURE;
+        r = capability_sets_limit(user.uid == 0 ? keep : 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to drop capabilities: %m"), EXIT_FAILURE;
+
+        umask(0022);
+        (void) fd_cloexec_all_above_stdio();
+
+        if (s->start_mode == START_PID2) {
+                pid_t p = fork();
+                if (p < 0)
+                        return log_error_errno(errno, "Failed to fork the payload: %m"), EXIT_FAILURE;
+                if (p > 0) {
+                        l->child_fd = safe_close(l->child_fd);
+                        stub_init_run(p);
+                }
+                sigset_t none;
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                if (l->console_mode != CONSOLE_PIPE) {
+                        (void) setsid();
+                        (void) ioctl(0, TIOCSCTTY, 0);
+                }
+        }
+
+        child_exec(l, env);
+}
+
+/* ---- the parent --------------------------------------------------------------------------- */
+
+static int launcher_receive(Launcher *l) {
+        /* Until the payload's exec closes the child's end, the child only talks. */
+        for (;;) {
+                ChildMessage m;
+                struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+                union {
+                        struct cmsghdr cmsghdr;
+                        uint8_t buf[CMSG_SPACE(sizeof(int))];
+                } control;
+                struct msghdr mh = {
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = &control,
+                        .msg_controllen = sizeof(control),
+                };
+
+                ssize_t n = recvmsg(l->sync_fd, &mh, MSG_CMSG_CLOEXEC);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(errno, "Failed to talk to the machine's setup: %m");
+                }
+                if (n == 0)
+                        return 0;
+                if ((size_t) n != sizeof(m))
+                        continue;
+
+                int fd = -EBADF;
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+
+                switch (m.type) {
+                case CHILD_MESSAGE_LOG:
+                        m.text[sizeof(m.text) - 1] = 0;
+                        if (m.level <= LOG_ERR)
+                                l->child_failed = true;
+                        log_full_errno(m.level, 0, "%s", m.text);
+                        break;
+                case CHILD_MESSAGE_NOTIFY_FD:
+                        safe_close(l->notify_fd);
+                        l->notify_fd = fd;
+                        break;
+                case CHILD_MESSAGE_CONSOLE_FD:
+                        safe_close(l->master_fd);
+                        l->master_fd = fd;
+                        break;
+                case CHILD_MESSAGE_CONSOLE_SLAVE_FD:
+                        safe_close(l->slave_fd);
+                        l->slave_fd = fd;
+                        break;
+                default:
+                        safe_close(fd);
+                }
+        }
+}
+
+static void launcher_terminate(Launcher *l, bool force) {
+        if (l->exited)
+                return;
+        int sig = force ? SIGKILL : l->kill_signal;
+        (void) syscall(SYS_pidfd_send_signal, l->pidfd, sig, NULL, 0);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Launcher *l = userdata;
+        l->n_terminate++;
+        log_debug("Received signal %u, %s the machine.", si->ssi_signo, l->n_terminate > 1 ? "killing" : "stopping");
+        launcher_terminate(l, l->n_terminate > 1);
+        return 0;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Launcher *l = userdata;
+        l->exit_info = *si;
+        l->exited = true;
+        if (l->forward)
+                (void) pty_forward_drain(l->forward, 5 * 1000 * 1000);
+        else if (l->console_source)
+                /* What the machine wrote last; the master is non-blocking. */
+                for (unsigned i = 0; i < 1024; i++) {
+                        char buf[4096];
+                        ssize_t n = read(l->master_fd, buf, sizeof(buf));
+                        if (n <= 0)
+                                break;
+                        if (l->console_mode == CONSOLE_PIPE)
+                                (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
+                }
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int on_forward(PtyForward *f, int rcode, void *userdata) {
+        Launcher *l = userdata;
+        if (rcode == -ECANCELED) {
+                if (!l->settings->quiet)
+                        log_info("\r\nKilling machine %s.\r", l->machine);
+                launcher_terminate(l, true);
+        }
+        return 0;
+}
+
+/* A console nobody interacts with: in passive mode its output is dropped, in pipe mode it is
+ * copied to stdout, which the payload shares and so must stay blocking. Either way it never
+ * fills up and stalls the machine. */
+static int on_console_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Launcher *l = userdata;
+        char buf[4096];
+
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EIO) {
+                /* No slave open right now (a booted init re-opens its console); poll again later. */
+                struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+                return 0;
+        }
+        if (n > 0 && l->console_mode == CONSOLE_PIPE)
+                (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
+        return 0;
+}
+
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Launcher *l = userdata;
+        char buf[4096];
+
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+        if (n < 0)
+                return 0;
+        buf[n] = 0;
+
+        for (char *line = buf; line && *line;) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = 0;
+                if (streq(line, "READY=1") && !l->ready) {
+                        l->ready = true;
+                        log_debug("Machine %s is ready.", l->machine);
+                        (void) sd_notify(false, "READY=1");
+                } else if (startswith(line, "STATUS="))
+                        (void) sd_notifyf(false, "%s", line);
+                line = nl ? nl + 1 : NULL;
+        }
+        return 0;
+}
+
+static int launcher_exit_status(Launcher *l) {
+        const siginfo_t *si = &l->exit_info;
+        char sigbuf[16];
+
+        if (si->si_code == CLD_EXITED) {
+                if (!l->child_failed && !l->settings->quiet) {
+                        if (si->si_status == 0)
+                                log_info("Machine %s exited successfully.", l->machine);
+                        else
+                                log_info("Machine %s failed with error code %i.", l->machine, si->si_status);
+                }
+                return si->si_status;
+        }
+
+        /* A booted init that calls reboot() in its PID namespace is killed by the kernel:
+         * SIGINT for halt and poweroff, SIGHUP for reboot. */
+        if (si->si_status == SIGINT) {
+                if (!l->settings->quiet)
+                        log_info("Machine %s has been shut down.", l->machine);
+                return 0;
+        }
+        if (si->si_status == SIGHUP) {
+                if (!l->settings->quiet)
+                        log_info("Machine %s is being rebooted.", l->machine);
+                return 133;
+        }
+        if (!l->settings->quiet)
+                log_info("Machine %s terminated by signal %s.", l->machine, signal_to_string(si->si_status, sigbuf));
+        return 128 + si->si_status;
+}
+
+static int launcher_prepare(Launcher *l) {
+        Settings *s = l->settings;
+        int r;
+
+        /* The image. */
+        if (s->directory) {
+                l->directory = realpath(s->directory, NULL);
+                if (!l->directory)
+                        return log_error_errno(errno, "Directory %s: %m", s->directory);
+        } else if (s->machine) {
+                r = image_find(s->machine, &l->directory);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "No image '%s' in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines.",
+                                               s->machine);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up image '%s': %m", s->machine);
+        } else {
+                l->directory = realpath(".", NULL);
+                if (!l->directory)
+                        return log_error_errno(errno, "Failed to find the current directory: %m");
+        }
+
+        struct stat st;
+        if (stat(l->directory, &st) < 0)
+                return log_error_errno(errno, "Directory %s: %m", l->directory);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "%s is not a directory.", l->directory);
+
+        if (s->start_mode == START_BOOT) {
+                r = directory_has_os_release(l->directory);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to check %s for an OS tree: %m", l->directory);
+                if (r == 0)
+                        return log_error_errno(ENOMEDIUM,
+                                               "Directory %s does not look like an OS root directory (os-release file is missing).",
+                                               l->directory);
+        } else {
+                _cleanup_free_ char *usr = NULL;
+                if (asprintf(&usr, "%s/usr", l->directory) < 0)
+                        return log_oom();
+                if (access(usr, F_OK) < 0)
+                        return log_error_errno(ENOMEDIUM, "Directory %s does not look like it has an OS tree (/usr is missing).",
+                                               l->directory);
+        }
+        if (s->volatile_mode == VOLATILE_YES) {
+                _cleanup_free_ char *usr = NULL;
+                if (asprintf(&usr, "%s/usr", l->directory) < 0)
+                        return log_oom();
+                if (access(usr, F_OK) < 0)
+                        return log_error_errno(ENOMEDIUM, "--volatile=yes needs a /usr in %s.", l->directory);
+        }
+
+        /* The name. */
+        if (s->machine)
+                l->machine = strdup(s->machine);
+        else {
+                char host[HOST_NAME_MAX + 1] = {};
+                (void) gethostname(host, sizeof(host) - 1);
+                r = machine_name_from_directory(l->directory, host, &l->machine);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_error_errno(r, "Failed to derive a machine name from %s; use -M NAME.", l->directory);
+                if (s->ephemeral) {
+                        /* Several throw-away machines of one image may run at once. */
+                        uint8_t rnd[4];
+                        _cleanup_free_ char *n = NULL;
+                        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                                return log_error_errno(errno, "Failed to get random bytes: %m");
+                        if (asprintf(&n, "%.55s-%02x%02x%02x%02x", l->machine, rnd[0], rnd[1], rnd[2], rnd[3]) < 0)
+                                return log_oom();
+                        free(l->machine);
+                        l->machine = TAKE_PTR(n);
+                }
+        }
+        if (!l->machine)
+                return log_oom();
+
+        /* The id: given, the image's own, or new. */
+        l->uuid = s->uuid;
+        if (id128_is_null(&l->uuid) && s->volatile_mode != VOLATILE_YES) {
+                _cleanup_free_ char *id = NULL, *p = NULL;
+                if (asprintf(&p, "%s/etc/machine-id", l->directory) < 0)
+                        return log_oom();
+                if (read_full_file_at(AT_FDCWD, p, &id, NULL) >= 0) {
+                        id[strcspn(id, "\n")] = 0;
+                        (void) id128_from_string(id, &l->uuid);
+                }
+        }
+        if (id128_is_null(&l->uuid)) {
+                uint8_t rnd[16];
+                if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                        return log_error_errno(errno, "Failed to get random bytes: %m");
+                l->uuid = id128_make_v4(rnd);
+        }
+
+        l->kill_signal = s->kill_signal ?: (s->start_mode == START_BOOT ? SIGRTMIN + 3 : SIGKILL);
+
+        if (s->console_mode >= 0 && s->console_mode != CONSOLE_AUTOPIPE)
+                l->console_mode = s->console_mode;
+        else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+                l->console_mode = CONSOLE_INTERACTIVE;
+        else
+                l->console_mode = s->console_mode == CONSOLE_AUTOPIPE ? CONSOLE_PIPE : CONSOLE_READ_ONLY;
+
+        /* What the user asked to mount from the host must exist before anything is set up. */
+        for (size_t i = 0; i < s->n_custom_mounts; i++) {
+                const CustomMount *m = &s->custom_mounts[i];
+                if (m->type == CUSTOM_MOUNT_BIND && !m->source_in_root && access(m->source, F_OK) < 0)
+                        return log_error_errno(errno, "Bind source %s: %m", m->source);
+                for (char **lw = m->lower; lw && *lw; lw++)
+                        if (access(*lw, F_OK) < 0)
+                                return log_error_errno(errno, "Overlay layer %s: %m", *lw);
+                if (m->type == CUSTOM_MOUNT_OVERLAY && !isempty(m->upper) && access(m->upper, F_OK) < 0)
+                        return log_error_errno(errno, "Overlay layer %s: %m", m->upper);
+        }
+        return 0;
+}
+
+static int make_dir_at(int dir_fd, const char *name, mode_t mode) {
+        if (mkdirat(dir_fd, name, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int launcher_setup_runtime(Launcher *l) {
+        const Settings *s = l->settings;
+        pid_t holder = 0;
+        int r;
+
+        (void) runtime_clean_stale();
+        r = runtime_acquire(l->machine, &l->runtime, &holder);
+        if (r == -EBUSY) {
+                if (holder > 0)
+                        return log_error_errno(r, "Machine %s is already running (berth PID %d).", l->machine, (int) holder);
+                return log_error_errno(r, "Machine %s is already running.", l->machine);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up %s/machines/%s: %m", RUNTIME_DIR, l->machine);
+
+        int dfd = l->runtime->dir_fd;
+        if (asprintf(&l->staging, "%s/root", l->runtime->path) < 0 ||
+            asprintf(&l->inaccessible, "%s/inaccessible", l->runtime->path) < 0 ||
+            asprintf(&l->ephemeral, "%s/ephemeral", l->runtime->path) < 0)
+                return log_oom();
+        if ((r = make_dir_at(dfd, "root", 0755)) < 0 || (r = make_dir_at(dfd, "inaccessible", 0755)) < 0 ||
+            (r = make_dir_at(dfd, "ephemeral", 0700)) < 0)
+                return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
+
+        /* The nodes masked paths are covered with. */
+        _cleanup_close_ int ifd = openat(dfd, "inaccessible", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (ifd < 0 || make_dir_at(ifd, "dir", 0) < 0)
+                return log_error_errno(errno, "Failed to create inaccessible nodes: %m");
+        int f = openat(ifd, "reg", O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+        if (f < 0)
+                return log_error_errno(errno, "Failed to create inaccessible nodes: %m");
+        safe_close(f);
+        (void) fchmodat(ifd, "dir", 0, 0);
+        (void) fchmodat(ifd, "reg", 0, 0);
+
+        /* Work directories of the user's overlays. */
+        for (size_t i = 0; i < s->n_custom_mounts; i++) {
+                const CustomMount *m = &s->custom_mounts[i];
+                _cleanup_free_ char *w = NULL;
+                char name[32];
+
+                if (m->type != CUSTOM_MOUNT_OVERLAY || !m->upper)
+                        continue;
+                if (isempty(m->upper)) {
+                        snprintf(name, sizeof(name), "overlay-%zu", i);
+                        _cleanup_close_ int ofd = -EBADF;
+                        if (make_dir_at(dfd, name, 0700) < 0 || (ofd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+                            make_dir_at(ofd, "upper", 0755) < 0 || make_dir_at(ofd, "work", 0700) < 0)
+                                return log_error_errno(errno, "Failed to create a temporary overlay layer: %m");
+                        continue;
+                }
+                if (asprintf(&w, "%s.berth-work", m->upper) < 0)
+                        return log_oom();
+                if (mkdir(w, 0700) < 0 && errno != EEXIST)
+                        return log_error_errno(errno, "Failed to create the overlay work directory %s: %m", w);
+                if (strv_consume(&l->work_dirs, TAKE_PTR(w)) < 0)
+                        return log_oom();
+        }
+        if (l->work_dirs) {
+                _cleanup_free_ char *list = NULL;
+                size_t len = 1;
+                for (char **w = l->work_dirs; *w; w++)
+                        len += strlen(*w) + 1;
+                list = calloc(1, len);
+                if (!list)
+                        return log_oom();
+                for (char **w = l->work_dirs; *w; w++) {
+                        strcat(list, *w);
+                        strcat(list, "\n");
+                }
+                (void) runtime_record(l->runtime, "work-dirs", list);
+        }
+
+        /* The machine's own cgroup. */
+        const char *unified;
+        if (cgroup_unified_mount(&unified) >= 0) {
+                r = cgroup_create_machine(l->machine, &l->cgroup_path);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the machine's cgroup: %m");
+                _cleanup_free_ char *rec = NULL;
+                if (asprintf(&rec, "%s\n", l->cgroup_path) < 0)
+                        return log_oom();
+                (void) runtime_record(l->runtime, "cgroup", rec);
+        } else
+                log_warning("No cgroup2 hierarchy found; the machine shares berth's cgroups.");
+
+        MountPlanContext c = {
+                .settings = s,
+                .runtime_dir = l->runtime->path,
+                .inaccessible_dir = l->inaccessible,
+                .cgroup_unified = l->cgroup_path != NULL,
+                .console = l->console_mode != CONSOLE_PIPE,
+        };
+        r = mount_plan_build(&l->plan, &c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan the machine's mounts: %m");
+        return 0;
+}
+
+static int launcher_spawn(Launcher *l) {
+        const Settings *s = l->settings;
+        int pair[2];
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "Failed to create the setup socket: %m");
+        l->sync_fd = pair[0];
+        l->child_fd = pair[1];
+
+        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
+        if (s->private_network)
+                flags |= CLONE_NEWNET;
+        int pidfd = -EBADF;
+        struct clone_args args = {
+                .flags = flags,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+        };
+
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to create the machine's namespaces: %m");
+
+        if (pid == 0) {
+                /* The child: dies with the launcher, reports through the setup socket. */
+                l->sync_fd = safe_close(l->sync_fd);
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+                log_set_sink(child_log_sink, &l->child_fd);
+                sigset_t none;
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                _exit(child_run(l));
+        }
+
+        l->pid = pid;
+        l->pidfd = pidfd;
+        l->child_fd = safe_close(l->child_fd);
+        return 0;
+}
+
+int launcher_run(Settings *s) {
+        _cleanup_(launcher_done) Launcher l = {
+                .settings = s,
+                .pidfd = -EBADF,
+                .sync_fd = -EBADF,
+                .child_fd = -EBADF,
+                .notify_fd = -EBADF,
+                .master_fd = -EBADF,
+                .slave_fd = -EBADF,
+        };
+        int r;
+
+        if (geteuid() != 0)
+                return log_error_errno(EPERM, "berth run needs to be run as root."), EXIT_FAILURE;
+
+        /* Nothing in the machine may read the supervisor's memory. */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+        if (launcher_prepare(&l) < 0 || launcher_setup_runtime(&l) < 0)
+                return EXIT_FAILURE;
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGWINCH);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m"), EXIT_FAILURE;
+
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        if (!s->quiet) {
+                log_info("Spawning machine %s on %s.", l.machine, l.directory);
+                if (l.console_mode == CONSOLE_INTERACTIVE)
+                        log_info("Press ^] three times within 1s to kill the machine.");
+        }
+
+        if (launcher_spawn(&l) < 0)
+                return EXIT_FAILURE;
+
+        if (l.cgroup_path) {
+                r = cgroup_attach(l.cgroup_path, l.pid);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to move the machine into %s: %m", l.cgroup_path);
+                        (void) kill(l.pid, SIGKILL);
+                        (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
+                        return EXIT_FAILURE;
+                }
+        }
+        if (write(l.sync_fd, "G", 1) != 1)
+                log_debug_errno(errno, "Failed to release the machine's setup: %m");
+
+        r = launcher_receive(&l);
+
+        r = sd_event_new(&l.event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m"), EXIT_FAILURE;
+        if ((r = sd_event_add_signal(l.event, NULL, SIGTERM, on_signal, &l)) < 0 ||
+            (r = sd_event_add_signal(l.event, NULL, SIGINT, on_signal, &l)) < 0 ||
+            (r = sd_event_add_signal(l.event, NULL, SIGHUP, on_signal, &l)) < 0 ||
+            (r = sd_event_add_child_pidfd(l.event, NULL, l.pidfd, WEXITED, on_child, &l)) < 0)
+                return log_error_errno(r, "Failed to watch the machine: %m"), EXIT_FAILURE;
+
+        if (l.notify_fd >= 0 && (r = sd_event_add_io(l.event, NULL, l.notify_fd, EPOLLIN, on_notify, &l)) < 0)
+                return log_error_errno(r, "Failed to watch the notify socket: %m"), EXIT_FAILURE;
+
+        if (l.master_fd >= 0) {
+                if (IN_SET(l.console_mode, CONSOLE_PASSIVE, CONSOLE_PIPE)) {
+                        (void) fcntl(l.master_fd, F_SETFL, O_NONBLOCK);
+                        r = sd_event_add_io(l.event, &l.console_source, l.master_fd, EPOLLIN, on_console_output, &l);
+                } else {
+                        r = pty_forward_new(l.event, l.master_fd,
+                                            (l.console_mode == CONSOLE_READ_ONLY ? PTY_FORWARD_READ_ONLY : 0) |
+                                                    (s->start_mode == START_BOOT ? PTY_FORWARD_IGNORE_VHANGUP : 0),
+                                            &l.forward);
+                        if (r >= 0)
+                                pty_forward_set_handler(l.forward, on_forward, &l);
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Failed to forward the console: %m"), EXIT_FAILURE;
+        }
+
+        r = sd_event_loop(l.event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m"), EXIT_FAILURE;
+
+        l.forward = pty_forward_free(l.forward);
+        return launcher_exit_status(&l);
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "cgroup.h"
+#include "fd-util.h"
+#include "log.h"
+#include "parse-util.h"
+#include "runtime.h"
+
+#define MACHINES_RUNTIME_DIR RUNTIME_DIR "/machines"
+
+static int rm_rf_children(int fd, dev_t dev) {
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        int ret = 0;
+
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        if (st.st_dev != dev) {
+                                ret = -EBUSY; /* a mount point: never descend */
+                                continue;
+                        }
+                        int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0) {
+                                ret = -errno;
+                                continue;
+                        }
+                        int r = rm_rf_children(sub, dev);
+                        if (r < 0)
+                                ret = r;
+                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && ret == 0)
+                                ret = -errno;
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && ret == 0)
+                        ret = -errno;
+        }
+        return ret;
+}
+
+int rm_rf_at(int dirfd, const char *name) {
+        struct stat st;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISDIR(st.st_mode))
+                return RET_NERRNO(unlinkat(dirfd, name, 0));
+
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = rm_rf_children(fd, st.st_dev);
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0)
+                r = -errno;
+        return r;
+}
+
+/* Undoes what a launcher recorded in its runtime directory. */
+static void runtime_clean_dir(int dir_fd) {
+        _cleanup_free_ char *cg = NULL;
+        if (read_full_file_at(dir_fd, "cgroup", &cg, NULL) >= 0) {
+                cg[strcspn(cg, "\n")] = 0;
+                (void) cgroup_remove(cg);
+        }
+}
+
+int runtime_clean_stale(void) {
+        _cleanup_closedir_ DIR *d = opendir(MACHINES_RUNTIME_DIR);
+        int n = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!machine_name_is_valid(de->d_name))
+                        continue;
+                _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                _cleanup_close_ int lock = openat(fd, "lock", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+                if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0)
+                        continue; /* running */
+                runtime_clean_dir(fd);
+                if (rm_rf_at(dirfd(d), de->d_name) >= 0) {
+                        log_debug("Removed stale runtime directory of machine '%s'.", de->d_name);
+                        n++;
+                }
+        }
+        return n;
+}
+
+int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (mkdir(RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(MACHINES_RUNTIME_DIR, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (asprintf(&path, MACHINES_RUNTIME_DIR "/%s", machine) < 0)
+                return -ENOMEM;
+
+        for (unsigned attempt = 0;; attempt++) {
+                if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                _cleanup_close_ int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dir_fd < 0)
+                        return -errno;
+                _cleanup_close_ int lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (lock_fd < 0)
+                        return -errno;
+                if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                        if (errno != EWOULDBLOCK)
+                                return -errno;
+                        _cleanup_free_ char *pid = NULL;
+                        unsigned p = 0;
+                        if (ret_holder && read_full_file_at(dir_fd, "pid", &pid, NULL) >= 0) {
+                                pid[strcspn(pid, "\n")] = 0;
+                                (void) safe_atou(pid, &p);
+                        }
+                        if (ret_holder)
+                                *ret_holder = (pid_t) p;
+                        return -EBUSY;
+                }
+
+                /* A stale cleanup may have removed the directory between our open and our lock. */
+                struct stat st;
+                if (fstat(lock_fd, &st) < 0)
+                        return -errno;
+                if (st.st_nlink == 0) {
+                        if (attempt > 3)
+                                return -EBUSY;
+                        continue;
+                }
+
+                /* Whatever a dead launcher left here goes now. */
+                runtime_clean_dir(dir_fd);
+                _cleanup_closedir_ DIR *d = fdopendir(fcntl(dir_fd, F_DUPFD_CLOEXEC, 3));
+                if (!d)
+                        return -errno;
+                struct dirent *de;
+                while ((de = readdir(d)))
+                        if (!STR_IN_SET(de->d_name, ".", "..", "lock"))
+                                (void) rm_rf_at(dir_fd, de->d_name);
+
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+                r = write_string_file_at(dir_fd, "pid", buf, 0644);
+                if (r < 0)
+                        return r;
+
+                Runtime *rt = calloc(1, sizeof(Runtime));
+                if (!rt)
+                        return -ENOMEM;
+                rt->path = TAKE_PTR(path);
+                rt->dir_fd = TAKE_FD(dir_fd);
+                rt->lock_fd = TAKE_FD(lock_fd);
+                *ret = rt;
+                return 0;
+        }
+}
+
+int runtime_record(Runtime *rt, const char *name, const char *value) {
+        return write_string_file_at(rt->dir_fd, name, value, 0600);
+}
+
+Runtime *runtime_release(Runtime *rt) {
+        if (!rt)
+                return NULL;
+
+        _cleanup_free_ char *parent = strdup(rt->path);
+        if (parent) {
+                char *slash = strrchr(parent, '/');
+                *slash = 0;
+                int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (pfd >= 0) {
+                        (void) rm_rf_at(pfd, slash + 1);
+                        close(pfd);
+                }
+        }
+        safe_close(rt->dir_fd);
+        safe_close(rt->lock_fd);
+        free(rt->path);
+        free(rt);
+        return NULL;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+/* A machine's runtime directory, /run/berth/machines/NAME, held by a lock for as
+ * long as the machine runs. What a killed launcher leaves there (overlay upper
+ * layers, the staging directory, its cgroup) is removed by the next start. */
+typedef struct Runtime {
+        char *path;
+        int dir_fd;
+        int lock_fd;
+} Runtime;
+
+/* Removes the runtime directories whose launcher is gone. Returns how many. */
+int runtime_clean_stale(void);
+
+/* Takes NAME's runtime directory; -EBUSY (and the running launcher's PID, if known) if it is held. */
+int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder);
+
+/* Removes the directory and releases the lock. NULL-safe. */
+Runtime *runtime_release(Runtime *rt);
+
+/* Writes a small file of state into the directory (for the cleanup of a crashed run). */
+int runtime_record(Runtime *rt, const char *name, const char *value);
+
+/* Removes a directory tree below dirfd without crossing into other file systems. */
+int rm_rf_at(int dirfd, const char *name);

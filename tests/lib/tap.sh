@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# TAP helpers for the shell test scripts, in the manner of git's t/test-lib.sh.
+#
+#   test_expect_success "description" 'commands'
+#   test_skip "description" "reason"
+#   test_when_finished 'cleanup commands'     (inside a test body)
+#   test_done
+#
+# $BERTH is the binary under test; $BUILD_DIR the build tree; $TEST_TMP a scratch
+# directory removed at the end.
+
+set -u
+
+: "${BUILD_DIR:?BUILD_DIR must point at the build tree}"
+BERTH=${BERTH:-$BUILD_DIR/berth}
+TEST_TMP=$(mktemp -d /tmp/berth-test.XXXXXX)
+test_count=0
+test_failed=0
+test_cleanup=""
+
+trap 'rm -rf "$TEST_TMP"' EXIT
+
+test_when_finished() {
+        test_cleanup="$1; $test_cleanup"
+}
+
+test_expect_success() {
+        local desc=$1 body=$2 out rc
+        test_count=$((test_count + 1))
+        test_cleanup=""
+        out=$(cd "$TEST_TMP" && eval "$body" 2>&1)
+        rc=$?
+        if [ -n "$test_cleanup" ]; then
+                (eval "$test_cleanup") >/dev/null 2>&1
+        fi
+        if [ $rc -eq 0 ]; then
+                echo "ok $test_count - $desc"
+        else
+                test_failed=$((test_failed + 1))
+                echo "not ok $test_count - $desc"
+                printf '%s\n' "$out" | tail -n 25 | sed 's/^/#   /'
+        fi
+}
+
+test_skip() {
+        test_count=$((test_count + 1))
+        echo "ok $test_count - $1 # SKIP $2"
+}
+
+test_done() {
+        echo "1..$test_count"
+        [ $test_failed -eq 0 ]
+}
+
+# Fails with a message unless "$1" equals "$2".
+expect_eq() {
+        if [ "$1" != "$2" ]; then
+                echo "expected '$2', got '$1'"
+                return 1
+        fi
+}
+
+# Fails unless the file or string $2 contains $1.
+expect_contains() {
+        case "$2" in
+        *"$1"*) return 0 ;;
+        esac
+        echo "expected to find '$1' in: $2"
+        return 1
+}
+
+# A small OS tree: busybox, merged /usr, root and one user, os-release, the berth probe.
+make_busybox_root() {
+        local r=$1 c
+        mkdir -p "$r/usr/bin" "$r/etc" "$r/root" "$r/home/user" "$r/var" "$r/tmp"
+        cp /bin/busybox "$r/usr/bin/busybox"
+        ln -sfn usr/bin "$r/bin"
+        ln -sfn usr/bin "$r/sbin"
+        for c in $(/bin/busybox --list); do
+                [ "$c" = busybox ] || ln -sf busybox "$r/usr/bin/$c"
+        done
+        [ -x "$BUILD_DIR/tests/berth-probe" ] && cp "$BUILD_DIR/tests/berth-probe" "$r/usr/bin/probe"
+        printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:A user:/home/user:/bin/sh\n' > "$r/etc/passwd"
+        printf 'root:x:0:\nuser:x:1000:\nwheel:x:10:user\n' > "$r/etc/group"
+        printf 'ID=busybox\nNAME=Busybox\n' > "$r/etc/os-release"
+        chown 1000:1000 "$r/home/user"
+}
+
+# Runs berth quietly in pipe mode. A plain command, not a function, so that
+# "$BRUN ... &" leaves berth's own PID in $!.
+BRUN="$BERTH run -q -P"
+brun() {
+        $BRUN "$@"
+}
+
+# The host-side PID of a running machine's PID 1, the child of the berth process $1.
+machine_leader() {
+        local i
+        for i in $(seq 100); do
+                if [ -r "/proc/$1/task/$1/children" ]; then
+                        set -- "$1" $(cat "/proc/$1/task/$1/children")
+                        if [ -n "${2:-}" ]; then
+                                echo "$2"
+                                return 0
+                        fi
+                fi
+                sleep 0.1
+        done
+        return 1
+}
+
+# Waits until $1 (a command string) succeeds, for at most $2 seconds.
+wait_for() {
+        local i
+        for i in $(seq $(($2 * 10))); do
+                eval "$1" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+mounts_of_host() {
+        wc -l < /proc/self/mountinfo
+}
