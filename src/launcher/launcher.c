@@ -406,7 +406,14 @@ static _noreturn_ void child_exec(Launcher *l, char **env) {
 static int child_switch_user(const UserRecord *u) {
         if (u->uid == 0 && u->gid == 0 && u->n_supplementary == 0)
                 return 0;
-        if (setgroups(u->n_supplementary, u->supplementary) < 0)
+        /* The primary group belongs to the list too, as initgroups() has it. */
+        _cleanup_free_ gid_t *groups = calloc(u->n_supplementary + 1, sizeof(gid_t));
+        if (!groups)
+                return -ENOMEM;
+        groups[0] = u->gid;
+        if (u->n_supplementary > 0)
+                memcpy(groups + 1, u->supplementary, u->n_supplementary * sizeof(gid_t));
+        if (setgroups(u->n_supplementary + 1, groups) < 0)
                 return -errno;
         if (setresgid(u->gid, u->gid, u->gid) < 0)
                 return -errno;
@@ -533,7 +540,10 @@ static int child_run(Launcher *l) {
                 if (p < 0)
                         return log_error_errno(errno, "Failed to fork the payload: %m"), EXIT_FAILURE;
                 if (p > 0) {
-                        l->child_fd = safe_close(l->child_fd);
+                        /* The stub stays in the machine: it keeps nothing of the launcher's. */
+                        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+                                for (int fd = 3; fd < 1024; fd++)
+                                        (void) close(fd);
                         stub_init_run(p);
                 }
                 sigset_t none;
@@ -938,10 +948,10 @@ static int launcher_setup_runtime(Launcher *l) {
 
         MountPlanContext c = {
                 .settings = s,
+                .directory = l->directory,
                 .runtime_dir = l->runtime->path,
                 .inaccessible_dir = l->inaccessible,
                 .cgroup_unified = l->cgroup_path != NULL,
-                .console = l->console_mode != CONSOLE_PIPE,
         };
         r = mount_plan_build(&l->plan, &c);
         if (r < 0)

@@ -133,7 +133,7 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
         /* Volatile layouts whose parts are mounts inside the root. */
         if (s->volatile_mode == VOLATILE_YES) {
                 _cleanup_free_ char *usr = NULL;
-                if (asprintf(&usr, "%s/usr", s->directory) < 0)
+                if (asprintf(&usr, "%s/usr", c->directory) < 0)
                         return -ENOMEM;
                 ADD(MOUNT_OP_BIND, MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE, usr, "/usr", NULL, NULL, 0, 0);
                 /* An empty /etc and /var, so that first-boot services find where to write. */

@@ -48,10 +48,10 @@ typedef struct MountPlan {
 
 typedef struct MountPlanContext {
         const Settings *settings;
+        const char *directory;          /* the image, resolved */
         const char *runtime_dir;        /* /run/berth/machines/NAME */
         const char *inaccessible_dir;   /* holds "reg" and "dir", mode 0000 */
         bool cgroup_unified;            /* mount cgroup2 at /sys/fs/cgroup */
-        bool console;                   /* a console pty will be bound to /dev/console */
 } MountPlanContext;
 
 void mount_plan_done(MountPlan *p);

@@ -67,7 +67,18 @@ int rm_rf_at(int dirfd, const char *name) {
 
 /* Undoes what a launcher recorded in its runtime directory. */
 static void runtime_clean_dir(int dir_fd) {
-        _cleanup_free_ char *cg = NULL;
+        _cleanup_free_ char *cg = NULL, *work = NULL;
+
+        /* Overlay work directories beside the user's upper layers. */
+        if (read_full_file_at(dir_fd, "work-dirs", &work, NULL) >= 0)
+                for (char *line = work, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                        nl = strchr(line, '\n');
+                        if (nl)
+                                *nl = 0;
+                        if (line[0] == '/')
+                                (void) rm_rf_at(AT_FDCWD, line);
+                }
+
         if (read_full_file_at(dir_fd, "cgroup", &cg, NULL) >= 0) {
                 cg[strcspn(cg, "\n")] = 0;
                 (void) cgroup_remove(cg);

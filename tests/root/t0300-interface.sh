@@ -1,0 +1,108 @@
+#!/bin/bash
+# The container interface and the security defaults, seen from inside the machine.
+. "$(dirname "$0")/../lib/tap.sh"
+
+R=$TEST_TMP/root
+make_busybox_root "$R"
+: > "$R/etc/machine-id"
+
+test_expect_success '$container and $container_uuid' '
+        out=$(brun --uuid=0123456789abcdef0123456789abcdef -D "$R" /bin/sh -c "echo \$container \$container_uuid") &&
+        expect_eq "$out" "berth 01234567-89ab-cdef-0123-456789abcdef"
+'
+test_expect_success '/run/host holds os-release, container-manager and container-uuid, read-only' '
+        out=$(brun --uuid=0123456789abcdef0123456789abcdef -D "$R" /bin/sh -c \
+                "cat /run/host/container-manager /run/host/container-uuid; grep -c ^ID= /run/host/os-release; touch /run/host/x 2>&1 || echo ro") &&
+        expect_contains "berth" "$out" && expect_contains "01234567-89ab-cdef-0123-456789abcdef" "$out" &&
+        expect_contains "ro" "$out"
+'
+test_expect_success 'an empty /etc/machine-id is filled from the uuid' '
+        out=$(brun --uuid=0123456789abcdef0123456789abcdef -D "$R" cat /etc/machine-id) &&
+        expect_eq "$out" 0123456789abcdef0123456789abcdef && test ! -s "$R/etc/machine-id"
+'
+test_expect_success 'the hostname is the machine name, or --hostname' '
+        expect_eq "$(brun -M m1 -D "$R" hostname)" m1 &&
+        expect_eq "$(brun -M m1 --hostname=other -D "$R" hostname)" other
+'
+test_expect_success 'NOTIFY_SOCKET is /run/host/notify and READY=1 reaches berth'"'"'s own NOTIFY_SOCKET' '
+        sock=$TEST_TMP/notify.sock
+        python3 -c "
+import socket,sys
+s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(10)
+print(s.recv(4096).decode())" "$sock" > "$TEST_TMP/notify.out" & lpid=$!
+        wait_for "test -S $sock" 5 &&
+        NOTIFY_SOCKET=$sock brun -D "$R" /bin/sh -c "echo \$NOTIFY_SOCKET; probe notify READY=1" &&
+        wait $lpid && expect_eq "$(cat "$TEST_TMP/notify.out")" "READY=1"
+'
+test_expect_success 'only descriptors 0, 1 and 2 reach the payload' '
+        exec 7</dev/null
+        out=$(brun -D "$R" probe fds | tr "\n" " ") && expect_eq "$out" "0 1 2 " &&
+        out=$(brun -a -D "$R" probe fds | tr "\n" " ") && expect_eq "$out" "0 1 2 " &&
+        out=$(brun -a -D "$R" /bin/sh -c "ls /proc/1/fd | tr \"\n\" \" \"") && expect_eq "$out" "0 1 2 "
+'
+test_expect_success '/proc/sys is read-only, /proc is fresh' '
+        out=$(brun -D "$R" /bin/sh -c "echo x > /proc/sys/kernel/domainname && echo writable; ls /proc | grep -c ^[0-9]") &&
+        expect_eq "$out" 3
+'
+test_expect_success '/proc/sys/net is writable with --private-network only' '
+        out=$(brun --private-network -D "$R" /bin/sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward && echo ok") &&
+        expect_eq "$out" ok
+'
+test_expect_success 'secrets in /proc are masked' '
+        for p in /proc/kmsg /proc/keys /proc/timer_list /proc/kallsyms; do
+                test -e $p || continue
+                out=$(brun -D "$R" /bin/sh -c "stat -c %a $p; head -c 10 $p | wc -c") && expect_eq "$out" "0
+0" || return 1
+        done
+'
+test_expect_success '/sys is read-only' '
+        out=$(brun -D "$R" /bin/sh -c "mkdir /sys/kernel/x 2>/dev/null && echo writable; grep \" /sys \" /proc/mounts | cut -d\" \" -f4 | cut -d, -f1") &&
+        expect_eq "$out" ro
+'
+test_expect_success 'the machine has its own writable cgroup2 tree in a cgroup namespace' '
+        out=$(brun -M cgt -D "$R" /bin/sh -c "cat /proc/self/cgroup | grep ^0::; grep -c \" /sys/fs/cgroup cgroup2 \" /proc/mounts; mkdir /sys/fs/cgroup/sub && echo made") &&
+        expect_eq "$out" "0::/
+1
+made" &&
+        ! ls -d /sys/fs/cgroup/unified/berth-cgt /sys/fs/cgroup/berth-cgt 2>/dev/null
+'
+test_expect_success '/dev is private: the standard nodes, a new devpts, a console' '
+        out=$(brun -D "$R" /bin/sh -c "ls /dev | tr \"\n\" \" \"; grep \" /dev/pts \" /proc/mounts | grep -c ptmxmode=666") &&
+        expect_eq "$out" "console fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero 1"
+'
+test_expect_success 'the capability bounding set is nspawn'"'"'s default' '
+        out=$(brun -D "$R" grep CapBnd /proc/self/status) && expect_eq "$out" "CapBnd:	00000000fcecafff" &&
+        out=$(brun --private-network -D "$R" grep CapBnd /proc/self/status) && expect_eq "$out" "CapBnd:	00000000fcecbfff" &&
+        out=$(brun --drop-capability=CAP_SYS_ADMIN --capability=CAP_SYS_TIME -D "$R" grep CapBnd /proc/self/status) &&
+        expect_eq "$out" "CapBnd:	00000000feccafff"
+'
+test_expect_success 'a non-root user has no capabilities, and its groups' '
+        out=$(brun -u user -D "$R" /bin/sh -c "id; grep CapEff /proc/self/status; pwd; echo \$HOME \$USER") &&
+        expect_eq "$out" "uid=1000(user) gid=1000(user) groups=10(wheel),1000(user)
+CapEff:	0000000000000000
+/home/user
+/home/user user"
+'
+test_expect_success '--chdir, --setenv' '
+        out=$(brun --chdir=/etc -E FOO=bar -E container=x -D "$R" /bin/sh -c "pwd; echo \$FOO \$container") &&
+        expect_eq "$out" "/etc
+bar x"
+'
+test_expect_success 'the seccomp filter refuses what it must, TIOCSTI also with high bits' '
+        out=$(brun -D "$R" probe seccomp | tr "\n" " ") &&
+        expect_eq "$out" "keyctl=EPERM add_key=EPERM bpf=EPERM perf_event_open=EPERM open_by_handle_at=EPERM kexec_load=EPERM init_module=EPERM swapoff=EPERM tiocsti=EPERM tiocsti_high=EPERM tioclinux=EPERM "
+'
+test_expect_success 'the payload has its own session and never the host terminal' '
+        out=$(brun -D "$R" probe session | head -1) && expect_eq "$out" "sid=1 pid=1" &&
+        out=$(brun -D "$R" probe session | grep nnp) && expect_eq "$out" nnp=0 &&
+        out=$(brun --no-new-privileges -D "$R" probe session | grep nnp) && expect_eq "$out" nnp=1
+'
+test_expect_success '--private-network: loopback only, up' '
+        out=$(brun --private-network -D "$R" /bin/sh -c "ls /sys/class/net | tr \"\n\" \" \"; cat /sys/class/net/lo/operstate") &&
+        expect_eq "$out" "lo unknown"
+'
+test_expect_success 'mount propagation is private: nothing reaches the host' '
+        before=$(mounts_of_host) && brun -D "$R" /bin/sh -c "mount -t tmpfs x /mnt 2>/dev/null || mkdir -p /m && mount -t tmpfs x /tmp" &&
+        expect_eq "$(mounts_of_host)" "$before"
+'
+test_done
