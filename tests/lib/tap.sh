@@ -16,22 +16,23 @@ BERTH=${BERTH:-$BUILD_DIR/berth}
 TEST_TMP=$(mktemp -d /tmp/berth-test.XXXXXX)
 test_count=0
 test_failed=0
-test_cleanup=""
 
 trap 'rm -rf "$TEST_TMP"' EXIT
 
+# The body runs in a subshell, so cleanups are collected in a file.
 test_when_finished() {
-        test_cleanup="$1; $test_cleanup"
+        printf '%s\n' "$1" >> "$TEST_TMP/.cleanup"
 }
 
 test_expect_success() {
         local desc=$1 body=$2 out rc
         test_count=$((test_count + 1))
-        test_cleanup=""
+        rm -f "$TEST_TMP/.cleanup"
         out=$(cd "$TEST_TMP" && eval "$body" 2>&1)
         rc=$?
-        if [ -n "$test_cleanup" ]; then
-                (eval "$test_cleanup") >/dev/null 2>&1
+        if [ -f "$TEST_TMP/.cleanup" ]; then
+                (tac "$TEST_TMP/.cleanup" | while read -r c; do eval "$c"; done) >/dev/null 2>&1
+                rm -f "$TEST_TMP/.cleanup"
         fi
         if [ $rc -eq 0 ]; then
                 echo "ok $test_count - $desc"
@@ -72,7 +73,7 @@ expect_contains() {
 # A small OS tree: busybox, merged /usr, root and one user, os-release, the berth probe.
 make_busybox_root() {
         local r=$1 c
-        mkdir -p "$r/usr/bin" "$r/etc" "$r/root" "$r/home/user" "$r/var" "$r/tmp"
+        mkdir -p "$r/usr/bin" "$r/etc" "$r/root" "$r/home/user" "$r/var" "$r/tmp" "$r/proc" "$r/sys" "$r/dev" "$r/run"
         cp /bin/busybox "$r/usr/bin/busybox"
         ln -sfn usr/bin "$r/bin"
         ln -sfn usr/bin "$r/sbin"

@@ -1,0 +1,81 @@
+#!/bin/bash
+# Binds, tmpfs, inaccessible paths, overlays, and the symlink escape.
+. "$(dirname "$0")/../lib/tap.sh"
+
+R=$TEST_TMP/root
+make_busybox_root "$R"
+S=$TEST_TMP/src
+mkdir -p "$S/sub" && echo host-file > "$S/file" && echo in-sub > "$S/sub/f"
+
+test_expect_success '--bind makes a host directory writable inside' '
+        brun --bind="$S:/data" -D "$R" /bin/sh -c "cat /data/file; echo new > /data/new" &&
+        expect_eq "$(cat "$S/new")" new
+'
+test_expect_success '--bind with SOURCE only binds to the same path' '
+        out=$(brun --bind="$S" -D "$R" cat "$S/file") && expect_eq "$out" host-file
+'
+test_expect_success '--bind-ro is read-only' '
+        out=$(brun --bind-ro="$S:/data" -D "$R" /bin/sh -c "cat /data/file; touch /data/x 2>/dev/null || echo refused") &&
+        expect_eq "$out" "host-file
+refused"
+'
+test_expect_success '--bind of a single file' '
+        out=$(brun --bind-ro="$S/file:/etc/motd" -D "$R" cat /etc/motd) && expect_eq "$out" host-file
+'
+test_expect_success 'rbind (default) carries submounts, norbind does not' '
+        mount -t tmpfs t "$S/sub" && test_when_finished "umount $S/sub" && echo on-tmpfs > "$S/sub/t" &&
+        expect_eq "$(brun --bind="$S:/d" -D "$R" cat /d/sub/t)" on-tmpfs &&
+        expect_eq "$(brun --bind="$S:/d:norbind" -D "$R" ls /d/sub)" f
+'
+test_expect_success '+PATH binds a path of the image' '
+        mkdir -p "$R/srv/a" && echo img > "$R/srv/a/x" &&
+        expect_eq "$(brun --bind=+/srv/a:/b -D "$R" cat /b/x)" img
+'
+test_expect_success '--tmpfs mounts an empty tmpfs with the options given' '
+        out=$(brun --tmpfs=/etc/t:mode=0700 -D "$R" /bin/sh -c "stat -c %a /etc/t; grep -c \" /etc/t tmpfs\" /proc/mounts") &&
+        expect_eq "$out" "700
+1"
+'
+test_expect_success '--inaccessible hides a file and a directory' '
+        mkdir -p "$R/secret" && echo s > "$R/secret/s" && echo s > "$R/etc/secret" &&
+        out=$(brun --inaccessible=/secret --inaccessible=/etc/secret -D "$R" /bin/sh -c "ls /secret | wc -l; cat /etc/secret | wc -c") &&
+        expect_eq "$out" "0
+0"
+'
+test_expect_success '--read-only makes the root read-only, but binds stay as asked' '
+        out=$(brun --read-only --bind="$S:/data" -D "$R" /bin/sh -c "touch /x 2>/dev/null || echo ro; touch /data/y && echo rw") &&
+        expect_eq "$out" "ro
+rw"
+'
+test_expect_success '--overlay with an upper layer writes there' '
+        L=$TEST_TMP/lower U=$TEST_TMP/upper && mkdir -p "$L" "$U" && echo low > "$L/l" &&
+        brun --overlay="$L:$U:/ov" -D "$R" /bin/sh -c "cat /ov/l; echo up > /ov/u" &&
+        expect_eq "$(cat "$U/u")" up && test ! -e "$L/u" && test ! -e "$U.berth-work"
+'
+test_expect_success '--overlay with an empty upper is temporary' '
+        L=$TEST_TMP/lower && out=$(brun --overlay="$L::/ov" -D "$R" /bin/sh -c "echo t > /ov/t && cat /ov/t /ov/l") &&
+        expect_eq "$out" "t
+low" && test ! -e "$L/t"
+'
+test_expect_success '--overlay-ro combines layers read-only' '
+        L2=$TEST_TMP/lower2 && mkdir -p "$L2" && echo two > "$L2/l" &&
+        out=$(brun --overlay-ro="$TEST_TMP/lower:$L2:/ov" -D "$R" /bin/sh -c "cat /ov/l; touch /ov/x 2>/dev/null || echo ro") &&
+        expect_eq "$out" "two
+ro"
+'
+test_expect_success 'a symlink to / in the image does not make a bind land on the host' '
+        ln -sfn / "$R/evil" && test_when_finished "rm -f $R/evil; rm -rf /berth-escape-target" &&
+        brun --bind="$S:/evil/berth-escape-target" -D "$R" ls /berth-escape-target >/dev/null &&
+        test ! -e /berth-escape-target && test -d "$R/berth-escape-target"
+'
+test_expect_success 'a symlink with .. does not make a tmpfs land on the host' '
+        ln -sfn ../../../../../../../tmp "$R/evil2" && test_when_finished "rm -f $R/evil2" &&
+        before=$(ls /tmp | wc -l) &&
+        out=$(brun --tmpfs=/evil2/berth-escape-tmpfs -D "$R" grep -c " /tmp/berth-escape-tmpfs tmpfs" /proc/mounts) &&
+        expect_eq "$out" 1 && test ! -e /tmp/berth-escape-tmpfs
+'
+test_expect_success 'an absolute symlink as bind target stays inside the root' '
+        mkdir -p "$R/realdir" && ln -sfn /realdir "$R/link" && test_when_finished "rm -f $R/link" &&
+        out=$(brun --bind="$S:/link" -D "$R" cat /realdir/file) && expect_eq "$out" host-file
+'
+test_done
