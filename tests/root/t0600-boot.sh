@@ -1,0 +1,62 @@
+#!/bin/bash
+# Booting this host's own OS as a volatile machine: running, READY=1, poweroff, reboot, SIGKILL.
+. "$(dirname "$0")/../lib/tap.sh"
+
+if [ ! -x /usr/lib/systemd/systemd ]; then
+        test_skip 'booting the host OS' 'systemd is not installed (tools/setup.sh installs it)'
+        test_done
+        exit
+fi
+
+# Starts "berth run -D / --volatile=yes -b" in the background; sets $pid and $leader and
+# waits until the machine's systemd runs.
+boot() {
+        $BRUN -D / --volatile=yes -b -M "$1" "${@:2}" & pid=$!
+        leader=$(machine_leader $pid) || return 1
+        wait_for "readlink /proc/$leader/exe | grep -q systemd" 10 &&
+        wait_for "nsenter -t $leader -a test -S /run/systemd/private" 60
+}
+
+test_expect_success 'the host OS boots to running or degraded, and SIGTERM powers it off with status 0' '
+        boot bootm1 || return 1
+        state=$(timeout 120 nsenter -t $leader -a systemctl is-system-running --wait)
+        case "$state" in running|degraded) ;; *) echo "state: $state"; kill -KILL $pid; return 1 ;; esac
+        failed=$(nsenter -t $leader -a systemctl --failed --no-legend --plain | cut -d" " -f1)
+        kill -TERM $pid; wait $pid; rc=$?
+        echo "failed units: $failed"
+        expect_eq $rc 0 && test ! -e /run/berth/machines/bootm1
+'
+test_expect_success 'the machine'"'"'s READY=1 reaches berth'"'"'s own NOTIFY_SOCKET' '
+        sock=$TEST_TMP/boot-notify.sock
+        python3 -c "
+import socket,sys
+s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(120)
+while True:
+    m=s.recv(4096).decode()
+    if \"READY=1\" in m.split(\"\n\"): print(\"READY=1\"); break" "$sock" > "$TEST_TMP/ready.out" & lpid=$!
+        wait_for "test -S $sock" 5 &&
+        NOTIFY_SOCKET=$sock boot bootm2 && wait $lpid; rc=$?
+        state=$(nsenter -t $leader -a systemctl is-system-running)
+        kill -TERM $pid; wait $pid
+        expect_eq $rc 0 && expect_eq "$(cat "$TEST_TMP/ready.out")" READY=1 &&
+        case "$state" in running|degraded) ;; *) echo "READY=1 came before boot finished: $state"; false ;; esac
+'
+test_expect_success 'a reboot inside exits 133' '
+        boot bootm3 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
+        nsenter -t $leader -a systemctl reboot
+        timeout 60 tail --pid=$pid -f /dev/null; wait $pid; expect_eq $? 133
+'
+test_expect_success 'poweroff inside exits 0' '
+        boot bootm4 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
+        nsenter -t $leader -a systemctl poweroff
+        timeout 60 tail --pid=$pid -f /dev/null; wait $pid; expect_eq $? 0
+'
+test_expect_success 'SIGKILL to berth takes the machine with it; the next start cleans up' '
+        boot bootm5 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
+        kill -KILL $pid; wait $pid
+        wait_for "! kill -0 $leader" 10 || { echo "the machine survived"; return 1; }
+        test -d /run/berth/machines/bootm5 &&
+        brun -D / --volatile=yes true && test ! -e /run/berth/machines/bootm5 &&
+        ! ls -d /sys/fs/cgroup/unified/berth-bootm5 /sys/fs/cgroup/berth-bootm5 2>/dev/null
+'
+test_done
