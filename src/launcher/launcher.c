@@ -697,6 +697,10 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         l->ready = true;
                         log_debug("Machine %s is ready.", l->machine);
                         (void) sd_notify(false, "READY=1");
+                        /* An init ignores signals until it has installed its handlers: a stop
+                         * asked for before it was ready is asked again now. */
+                        if (l->n_terminate == 1)
+                                launcher_terminate(l, false);
                 } else if (startswith(line, "STATUS="))
                         (void) sd_notifyf(false, "%s", line);
                 line = nl ? nl + 1 : NULL;

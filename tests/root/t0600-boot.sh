@@ -51,6 +51,11 @@ test_expect_success 'poweroff inside exits 0' '
         nsenter -t $leader -a systemctl poweroff
         timeout 60 tail --pid=$pid -f /dev/null; wait $pid; expect_eq $? 0
 '
+test_expect_success 'SIGTERM while the machine is still booting powers it off cleanly once it can' '
+        $BRUN -D / --volatile=yes -b -M bootm6 & pid=$!
+        leader=$(machine_leader $pid) && kill -TERM $pid
+        timeout 120 tail --pid=$pid -f /dev/null; wait $pid; expect_eq $? 0
+'
 test_expect_success 'SIGKILL to berth takes the machine with it; the next start cleans up' '
         boot bootm5 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
         kill -KILL $pid; wait $pid
