@@ -231,7 +231,7 @@ static int child_setup_machine_id(Launcher *l, int root_fd) {
 static int child_setup_run_host(Launcher *l, int root_fd) {
         _cleanup_close_ int host = openat_in_root(root_fd, "/run/host", O_RDONLY | O_DIRECTORY);
         _cleanup_free_ char *os_release = NULL;
-        char uuid[37];
+        char uuid[37 + 1]; /* and a newline */
         int r;
 
         if (host < 0)

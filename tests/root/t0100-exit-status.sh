@@ -61,6 +61,9 @@ test_expect_success 'an image is found by name in /var/lib/machines' '
         cp -a "$R" /var/lib/machines/$n && test_when_finished "rm -rf /var/lib/machines/$n" &&
         out=$(brun -M $n hostname) && expect_eq "$out" $n
 '
+test_expect_success '--register and --keep-unit are accepted' '
+        brun --register=no --keep-unit -D "$R" true && brun --register=auto -D "$R" true
+'
 test_expect_success 'berth --help and run --help exit 0' '
         "$BERTH" --help >/dev/null && "$BERTH" run --help | grep -q -- --ephemeral
 '

@@ -51,4 +51,24 @@ test_expect_success 'the terminal is restored after berth exits' '
         wait_for "test -s $TEST_TMP/after" 10 && expect_eq "$(cat $TEST_TMP/after)" "$(cat $TEST_TMP/before)"
 '
 tmux kill-session -t "$S" 2>/dev/null
+
+test_expect_success 'read-only (the default without a terminal): output through the console pty, stdin unread' '
+        out=$(echo typed | timeout 10 "$BERTH" run -q -D "$R" /bin/sh -c "tty; read -t 1 x || echo nothing-read") &&
+        expect_eq "$(printf "%s" "$out" | tr -d "\r")" "/dev/console
+nothing-read"
+'
+test_expect_success 'pipe: stdin and stdout are berth'"'"'s own' '
+        out=$(echo typed | "$BERTH" run -q --console=pipe -D "$R" cat) && expect_eq "$out" typed
+'
+test_expect_success 'autopipe without a terminal is pipe' '
+        out=$(echo typed | "$BERTH" run -q --console=autopipe -D "$R" cat) && expect_eq "$out" typed
+'
+test_expect_success 'passive: the console is not shown' '
+        out=$("$BERTH" run -q --console=passive -D "$R" /bin/sh -c "echo on-console; exit 4"); rc=$?
+        expect_eq "$out" "" && expect_eq $rc 4
+'
+test_expect_success 'pipe: what is written to /dev/console still reaches stdout' '
+        out=$("$BERTH" run -q --console=pipe -D "$R" /bin/sh -c "echo to-console > /dev/console") &&
+        expect_eq "$(printf "%s" "$out" | tr -d "\r")" to-console
+'
 test_done
