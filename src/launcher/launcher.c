@@ -194,6 +194,16 @@ static int child_setup_root(Launcher *l) {
         return 0;
 }
 
+/* Binds one path of the machine onto another, both resolved inside its root. */
+static int bind_in_root(int root_fd, const char *source, const char *target, MountOpFlags flags) {
+        MountPlan p = {};
+        int r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT | flags, source, target, NULL, NULL, 0, 0);
+        if (r >= 0)
+                r = mount_plan_apply(&p, root_fd, NULL);
+        mount_plan_done(&p);
+        return r;
+}
+
 static int child_setup_machine_id(Launcher *l, int root_fd) {
         _cleanup_close_ int fd = openat_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOCTTY);
         char buf[64] = {}, id[34];
@@ -217,12 +227,7 @@ static int child_setup_machine_id(Launcher *l, int root_fd) {
         if (r < 0)
                 return log_error_errno(r, "Failed to write the machine ID: %m");
 
-        MountPlan p = {};
-        r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT | MOUNT_OP_READ_ONLY, "/run/machine-id",
-                           "/etc/machine-id", NULL, NULL, 0, 0);
-        if (r >= 0)
-                r = mount_plan_apply(&p, root_fd, NULL);
-        mount_plan_done(&p);
+        r = bind_in_root(root_fd, "/run/machine-id", "/etc/machine-id", MOUNT_OP_READ_ONLY);
         if (r < 0)
                 return log_error_errno(r, "Failed to mount the machine ID on /etc/machine-id: %m");
         return 0;
@@ -269,12 +274,7 @@ static int child_setup_run_host(Launcher *l, int root_fd) {
                 return log_error_errno(r, "Failed to pass the notify socket: %m");
 
         /* Nothing in the machine may change what the host told it. */
-        MountPlan p = {};
-        r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT | MOUNT_OP_READ_ONLY, "/run/host", "/run/host", NULL,
-                           NULL, 0, 0);
-        if (r >= 0)
-                r = mount_plan_apply(&p, root_fd, NULL);
-        mount_plan_done(&p);
+        r = bind_in_root(root_fd, "/run/host", "/run/host", MOUNT_OP_READ_ONLY);
         if (r < 0)
                 return log_error_errno(r, "Failed to make /run/host read-only: %m");
         return 0;
@@ -292,11 +292,7 @@ static int child_setup_console(Launcher *l, int root_fd) {
                 return log_error_errno(errno, "Failed to unlock the console pty: %m");
         snprintf(slave, sizeof(slave), "/dev/pts/%u", n);
 
-        MountPlan p = {};
-        int r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT, slave, "/dev/console", NULL, NULL, 0, 0);
-        if (r >= 0)
-                r = mount_plan_apply(&p, root_fd, NULL);
-        mount_plan_done(&p);
+        int r = bind_in_root(root_fd, slave, "/dev/console", 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to bind the console pty to /dev/console: %m");
 

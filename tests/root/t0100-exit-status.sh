@@ -61,6 +61,19 @@ test_expect_success 'an image is found by name in /var/lib/machines' '
         cp -a "$R" /var/lib/machines/$n && test_when_finished "rm -rf /var/lib/machines/$n" &&
         out=$(brun -M $n hostname) && expect_eq "$out" $n
 '
+test_expect_success '--boot execs the image'"'"'s init with the remaining arguments (and no first-boot wizard without a terminal)' '
+        B=$TEST_TMP/bootroot && cp -a "$R" "$B" && rm -f "$B/usr/bin/init" &&
+        printf "#!/bin/sh\necho \"init \$0 \$*\"; echo \$\$\n" > "$B/usr/bin/init" && chmod +x "$B/usr/bin/init" &&
+        out=$(brun -b -D "$B" quiet x=1) && expect_eq "$out" "init /sbin/init quiet x=1 systemd.firstboot=off
+1" &&
+        out=$(brun -b -D "$B" systemd.firstboot=yes) && expect_eq "$out" "init /sbin/init systemd.firstboot=yes
+1"
+'
+test_expect_success '--boot in an image without an init says so' '
+        B=$TEST_TMP/noinit && cp -a "$R" "$B" && rm -f "$B/usr/bin/init" &&
+        err=$(brun -b -D "$B" 2>&1); rc=$?
+        expect_eq $rc 127 && expect_contains "Failed to find an init" "$err"
+'
 test_expect_success '--register and --keep-unit are accepted' '
         brun --register=no --keep-unit -D "$R" true && brun --register=auto -D "$R" true
 '
