@@ -26,6 +26,11 @@ for _ in $(seq 100); do
         esac
         sleep 0.1
 done
+# ... and until its manager listens.
+for _ in $(seq 600); do
+        nsenter -t "$leader" -a test -S /run/systemd/private && break
+        sleep 0.1
+done
 
 inside() { nsenter -t "$leader" -a "$@"; }
 echo "==> waiting for the machine's systemd to finish booting"
