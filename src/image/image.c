@@ -72,18 +72,26 @@ int machine_name_from_directory(const char *directory, const char *hostname, cha
         char *n = malloc(strlen(base) + 1);
         if (!n)
                 return -ENOMEM;
-        size_t o = 0;
+        /* Labels of at most 63 characters that neither start nor end with '-', at most 64 in all. */
+        size_t o = 0, label = 0;
         for (const char *p = base; *p && o < 64; p++) {
-                if (isalnum((unsigned char) *p) || *p == '-')
+                if (*p == '.') {
+                        while (label > 0 && n[o - 1] == '-') {
+                                o--;
+                                label--;
+                        }
+                        if (label > 0) {
+                                n[o++] = '.';
+                                label = 0;
+                        }
+                } else if ((isalnum((unsigned char) *p) || (*p == '-' && label > 0)) && label < 63) {
                         n[o++] = *p;
-                else if (*p == '.' && o > 0 && n[o - 1] != '.')
-                        n[o++] = '.';
+                        label++;
+                }
         }
         while (o > 0 && (n[o - 1] == '.' || n[o - 1] == '-'))
                 o--;
         n[o] = 0;
-        size_t skip = strspn(n, "-.");
-        memmove(n, n + skip, o - skip + 1);
         if (!machine_name_is_valid(n)) {
                 free(n);
                 return -EINVAL;

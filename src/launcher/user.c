@@ -72,7 +72,7 @@ int group_find_supplementary(const char *group, const char *user, gid_t primary,
                 p = *nl ? nl + 1 : nl;
 
                 gid_t gid;
-                if (strv_length(f) < 4 || parse_uid(f[2], &gid) < 0 || gid == primary)
+                if (strv_length(f) < 4 || f[0][0] == '#' || parse_uid(f[2], &gid) < 0 || gid == primary)
                         continue;
                 r = strv_split(f[3], ',', &members);
                 if (r < 0)

@@ -271,13 +271,20 @@ int custom_mount_parse_overlay(const char *spec, bool read_only, CustomMount *re
         } else if (n == 2) {
                 n_lower = 1;
                 dest = parts[1];
-                m.upper = strdup(parts[1]);
-                if (!m.upper)
-                        return -ENOMEM;
+                r = path_normalize_absolute(parts[1], &m.upper);
+                if (r < 0)
+                        return r;
         } else {
                 n_lower = n - 2;
                 dest = parts[n - 1];
-                m.upper = strdup(parts[n - 2]);
+                /* Normalized, so that the work directory beside it lands beside it. */
+                if (isempty(parts[n - 2]))
+                        m.upper = strdup("");
+                else {
+                        r = path_normalize_absolute(parts[n - 2], &m.upper);
+                        if (r < 0)
+                                return r;
+                }
                 if (!m.upper)
                         return -ENOMEM;
         }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "macro.h"
 #include "parse-util.h"
 #include "tap.h"
 
@@ -96,13 +97,14 @@ static void test_machine_name_from_directory(void) {
         name_fails(NULL, "host", -EINVAL);
 
         /* Long names are cut to a valid name of at most 64 characters. */
+        static const char labels[] = "abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij";
         char dir[256], expected[128];
-        snprintf(dir, sizeof dir, "/srv/%s", "abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij");
+        snprintf(dir, sizeof dir, "/srv/%s.abcdefghij", labels);
         name_ok(dir, "host", "abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghi");
 
         /* A cut that ends on a '.' or '-' loses it. */
-        snprintf(dir, sizeof dir, "/srv/%.63s.xyz", "abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij");
-        snprintf(expected, sizeof expected, "%.63s", "abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij");
+        snprintf(dir, sizeof dir, "/srv/%.63s.xyz", labels);
+        snprintf(expected, sizeof expected, "%.63s", labels);
         name_ok(dir, "host", expected);
         memset(expected, 'x', 63);
         expected[63] = 0;
@@ -168,18 +170,18 @@ static void test_directory_has_os_release(void) {
         int dfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
         check(dfd >= 0, "open the temporary directory");
 
-        static const char *const dirs[] = { "none",        "etc",     "etc/etc",         "etc/etc",
-                                            "usr",         "usr/usr", "usr/usr/lib",     "both",
-                                            "both/etc",    "both/usr", "both/usr/lib",   "link",
-                                            "link/etc",    "link/usr", "link/usr/lib",   "dangling",
-                                            "dangling/etc", "wrongdir", "wrongdir/usr",  "wrongdir/usr/lib",
-                                            "asdir",       "asdir/etc", "asdir/etc/os-release" };
+        static const char *const dirs[] = {
+                "none",         "etconly",  "etconly/etc",  "usronly",          "usronly/usr",
+                "usronly/usr/lib", "both",  "both/etc",     "both/usr",         "both/usr/lib",
+                "link",         "link/etc", "link/usr",     "link/usr/lib",     "dangling",
+                "dangling/etc", "wrongdir", "wrongdir/usr", "wrongdir/usr/lib",
+        };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
-                if (mkdirat(dfd, dirs[i], 0755) < 0 && errno != EEXIST)
+                if (mkdirat(dfd, dirs[i], 0755) < 0)
                         check(false, "mkdir %s", dirs[i]);
 
-        check_int_eq(write_file(dfd, "etc/etc/os-release"), 0, "create etc/etc/os-release");
-        check_int_eq(write_file(dfd, "usr/usr/lib/os-release"), 0, "create usr/usr/lib/os-release");
+        check_int_eq(write_file(dfd, "etconly/etc/os-release"), 0, "create etconly/etc/os-release");
+        check_int_eq(write_file(dfd, "usronly/usr/lib/os-release"), 0, "create usronly/usr/lib/os-release");
         check_int_eq(write_file(dfd, "both/etc/os-release"), 0, "create both/etc/os-release");
         check_int_eq(write_file(dfd, "both/usr/lib/os-release"), 0, "create both/usr/lib/os-release");
         check_int_eq(write_file(dfd, "link/usr/lib/os-release"), 0, "create link/usr/lib/os-release");
@@ -194,9 +196,9 @@ static void test_directory_has_os_release(void) {
                 const char *dir;
                 int expected;
         } cases[] = {
-                { "none", 0 },     { "etc/etc", 1 },  { "usr/usr", 1 },     { "both", 1 },
-                { "link", 1 },     { "dangling", 0 }, { "wrongdir", 0 },    { "asdir", 1 },
-                { "missing", -ENOENT }, { "regular", -ENOTDIR },
+                { "none", 0 },     { "etconly", 1 },  { "usronly", 1 },       { "both", 1 },
+                { "link", 1 },     { "dangling", 0 }, { "wrongdir", 0 },      { "missing", -ENOENT },
+                { "regular", -ENOTDIR },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char path[256];
@@ -206,13 +208,15 @@ static void test_directory_has_os_release(void) {
         }
         /* A trailing slash on the path changes nothing. */
         char path[256];
-        snprintf(path, sizeof path, "%s/usr/usr/", base);
-        check_int_eq(directory_has_os_release(path), 1, "directory_has_os_release(usr/usr/)");
+        snprintf(path, sizeof path, "%s/usronly/", base);
+        check_int_eq(directory_has_os_release(path), 1, "directory_has_os_release(usronly/)");
 
         /* Clean up, deepest first. */
-        static const char *const files[] = { "etc/etc/os-release",      "usr/usr/lib/os-release", "both/etc/os-release",
-                                             "both/usr/lib/os-release", "link/usr/lib/os-release", "link/etc/os-release",
-                                             "dangling/etc/os-release", "wrongdir/usr/os-release", "regular" };
+        static const char *const files[] = {
+                "etconly/etc/os-release", "usronly/usr/lib/os-release", "both/etc/os-release",
+                "both/usr/lib/os-release", "link/usr/lib/os-release",   "link/etc/os-release",
+                "dangling/etc/os-release", "wrongdir/usr/os-release",   "regular",
+        };
         for (size_t i = 0; i < ELEMENTSOF(files); i++)
                 (void) unlinkat(dfd, files[i], 0);
         for (size_t i = ELEMENTSOF(dirs); i > 0; i--)

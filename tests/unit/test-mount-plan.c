@@ -13,9 +13,9 @@
 /* An argv for "berth run": the verb, then the given arguments. */
 #define ARGS(...) ((const char *const[]) { "run", __VA_ARGS__, NULL })
 
-#define DIRECTORY "/var/lib/machines/img"
-#define RUNTIME_DIR "/run/berth/machines/img"
-#define INACCESSIBLE_DIR "/run/berth/inaccessible"
+#define PLAN_DIRECTORY "/var/lib/machines/img"
+#define PLAN_RUNTIME_DIR "/run/berth/machines/img"
+#define PLAN_INACCESSIBLE_DIR "/run/berth/inaccessible"
 
 /* The arguments as one line, for test descriptions. */
 static const char *args_show(const char *const *args) {
@@ -59,9 +59,9 @@ static bool build_at(int line, MountPlan *p, const char *const *args, bool cgrou
         if (r == 0) {
                 MountPlanContext c = {
                         .settings = &s,
-                        .directory = DIRECTORY,
-                        .runtime_dir = RUNTIME_DIR,
-                        .inaccessible_dir = INACCESSIBLE_DIR,
+                        .directory = PLAN_DIRECTORY,
+                        .runtime_dir = PLAN_RUNTIME_DIR,
+                        .inaccessible_dir = PLAN_INACCESSIBLE_DIR,
                         .cgroup_unified = cgroup_unified,
                 };
                 r = mount_plan_build(p, &c);
@@ -162,7 +162,8 @@ static void test_api_file_systems(void) {
         o = op_at(&p, proc_sys);
         check(o && o->flags == (MOUNT_OP_SOURCE_IN_ROOT | MOUNT_OP_READ_ONLY) && streq_ptr(o->source, "/proc/sys"),
               "/proc/sys is a read-only bind of itself inside the root");
-        check_int_eq(find_op(&p, MOUNT_OP_BIND, "/proc/sys/net"), -1, "no /proc/sys/net bind without --private-network");
+        check_int_eq(find_op(&p, MOUNT_OP_BIND, "/proc/sys/net"), -1,
+                     "no /proc/sys/net bind without --private-network");
 
         static const char *const proc_read_only[] = { "/proc/bus", "/proc/fs", "/proc/irq" };
         for (size_t i = 0; i < ELEMENTSOF(proc_read_only); i++) {
@@ -183,7 +184,7 @@ static void test_api_file_systems(void) {
         for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
                 int k = find_op(&p, MOUNT_OP_INACCESSIBLE, masked[i]);
                 o = op_at(&p, k);
-                check(o && o->flags == MOUNT_OP_OPTIONAL && streq_ptr(o->source, INACCESSIBLE_DIR),
+                check(o && o->flags == MOUNT_OP_OPTIONAL && streq_ptr(o->source, PLAN_INACCESSIBLE_DIR),
                       "%s is masked, optional, from the inaccessible directory", masked[i]);
                 check(k > proc, "%s is masked after /proc is mounted", masked[i]);
         }
@@ -290,7 +291,7 @@ static void test_volatile(void) {
                 const MountOp *o = op_at(&p, 0);
                 check(o && o->type == MOUNT_OP_BIND && streq_ptr(o->target, "/usr"),
                       "--volatile=yes: the plan starts with the /usr bind");
-                check(o && streq_ptr(o->source, DIRECTORY "/usr"),
+                check(o && streq_ptr(o->source, PLAN_DIRECTORY "/usr"),
                       "--volatile=yes: /usr is bound from the context's directory");
                 check(o && o->flags == (MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE),
                       "--volatile=yes: /usr is read-only and recursive");
@@ -378,7 +379,7 @@ static void test_custom_mounts(void) {
               "--tmpfs=/mnt/u:mode=0700,size=1m: the options as given");
         o = op_at(&p, api + 7);
         check(o && o->type == MOUNT_OP_INACCESSIBLE && streq_ptr(o->target, "/etc/secret") &&
-                      streq_ptr(o->source, INACCESSIBLE_DIR) && o->flags == MOUNT_OP_TARGET_MUST_EXIST,
+                      streq_ptr(o->source, PLAN_INACCESSIBLE_DIR) && o->flags == MOUNT_OP_TARGET_MUST_EXIST,
               "--inaccessible=/etc/secret: from the inaccessible directory, target must exist, not optional");
         o = op_at(&p, api + 8);
         check(o && o->type == MOUNT_OP_BIND && streq_ptr(o->target, "/mnt/e") &&
@@ -400,8 +401,8 @@ static void test_overlay_mounts(void) {
         MountPlan p;
 
         if (!build(&p,
-                   ARGS("--overlay=/l1:/l2:/up:/mnt/o", "--overlay=/l1:/l2::/mnt/tmp", "--overlay-ro=/l1:/l2:/l3:/mnt/r",
-                        "--overlay-ro=/l1:/mnt/two", "--overlay=/lo:/mnt/w"),
+                   ARGS("--overlay=/l1:/l2:/up:/mnt/o", "--overlay=/l1:/l2::/mnt/tmp",
+                        "--overlay-ro=/l1:/l2:/l3:/mnt/r", "--overlay-ro=/l1:/mnt/two", "--overlay=/lo:/mnt/w"),
                    false)) {
                 mount_plan_done(&p);
                 return;
@@ -420,7 +421,8 @@ static void test_overlay_mounts(void) {
         o = op_at(&p, api + 2);
         check(o && streq_ptr(o->target, "/mnt/tmp") && o->flags == 0, "--overlay=/l1:/l2::/mnt/tmp is writable");
         check_streq(o ? o->options : NULL,
-                    "lowerdir=/l2:/l1,upperdir=" RUNTIME_DIR "/overlay-1/upper,workdir=" RUNTIME_DIR "/overlay-1/work",
+                    "lowerdir=/l2:/l1,upperdir=" PLAN_RUNTIME_DIR "/overlay-1/upper,"
+                    "workdir=" PLAN_RUNTIME_DIR "/overlay-1/work",
                     "--overlay with an empty upper: upper and work in the runtime directory, by mount index");
 
         o = op_at(&p, api + 3);
@@ -453,9 +455,9 @@ static void test_build_invalid(void) {
         s.n_custom_mounts = 1;
         MountPlanContext c = {
                 .settings = &s,
-                .directory = DIRECTORY,
-                .runtime_dir = RUNTIME_DIR,
-                .inaccessible_dir = INACCESSIBLE_DIR,
+                .directory = PLAN_DIRECTORY,
+                .runtime_dir = PLAN_RUNTIME_DIR,
+                .inaccessible_dir = PLAN_INACCESSIBLE_DIR,
         };
         check_int_eq(mount_plan_build(&p, &c), -EINVAL, "an unknown custom mount type is -EINVAL");
         mount_plan_done(&p);
@@ -463,7 +465,7 @@ static void test_build_invalid(void) {
 }
 
 static void test_overlay_options(void) {
-        static const struct {
+        const struct {
                 const char *const *lower;
                 const char *upper, *work, *expected;
         } cases[] = {

@@ -554,6 +554,14 @@ static void test_overlay(void) {
         }
         settings_done(&s);
 
+        if (parse_ok(&s, "--overlay=/l:/u//x/:/d"))
+                check_streq(s.custom_mounts[0].upper, "/u/x", "the upper is normalized (its work dir goes beside it)");
+        settings_done(&s);
+
+        if (parse_ok(&s, "--overlay=/l:/mnt/w/"))
+                check_streq(s.custom_mounts[0].upper, "/mnt/w", "the two-path upper is normalized");
+        settings_done(&s);
+
         if (parse_ok(&s, "--overlay=/l1:/l2:/l3:/u:/d")) {
                 m = s.custom_mounts;
                 check_streq(strv_show(m->lower), "/l1|/l2|/l3", "5 paths: three lower, lowest first");
