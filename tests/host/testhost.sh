@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The test host: a real booted systemd with D-Bus and machined, in a container made by
+# systemd-nspawn from this machine's own /usr, as ../shared/DESIGN.md describes.
+#
+#   testhost_prepare DIR     a root: a copy of /etc with a new machine-id, empty /var ...
+#   testhost_boot DIR NAME   boots it in the background; sets TESTHOST_NSPAWN and TESTHOST_PID
+#   testhost_run CMD...      runs a command inside (all namespaces of its PID 1)
+#   testhost_stop            powers it off (SIGTERM to nspawn) and waits
+
+testhost_prepare() {
+        local dir=$1 l
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        cp -a /etc "$dir/etc"
+        rm -f "$dir/etc/machine-id"
+        systemd-machine-id-setup --root="$dir" >/dev/null
+        for l in bin sbin lib lib64; do
+                ln -s "usr/$l" "$dir/$l"
+        done
+        mkdir -p "$dir/usr/lib" "$dir/var" "$dir/root" "$dir/home" "$dir/srv" "$dir/opt"
+        cp /usr/lib/os-release "$dir/usr/lib/os-release"
+        # Boot only what the tests need.
+        rm -rf "$dir/etc/systemd/system/multi-user.target.wants" "$dir/etc/systemd/system/timers.target.wants"
+        mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
+}
+
+testhost_boot() {
+        local dir=$1 name=$2 i
+        shift 2
+        SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -D "$dir" --bind-ro=/usr --register=no --keep-unit \
+                -b -M "$name" --console=pipe -q "$@" systemd.firstboot=off >"$dir.console.log" 2>&1 </dev/null &
+        TESTHOST_NSPAWN=$!
+        TESTHOST_PID=""
+        for i in $(seq 200); do
+                TESTHOST_PID=$(cat "/proc/$TESTHOST_NSPAWN/task/$TESTHOST_NSPAWN/children" 2>/dev/null | awk '{print $1}')
+                if [ -n "$TESTHOST_PID" ] && readlink "/proc/$TESTHOST_PID/exe" | grep -q systemd &&
+                   nsenter -t "$TESTHOST_PID" -a test -S /run/systemd/private 2>/dev/null; then
+                        break
+                fi
+                TESTHOST_PID=""
+                sleep 0.1
+        done
+        if [ -z "$TESTHOST_PID" ]; then
+                echo "The test host did not boot; its console:" >&2
+                tail -n 20 "$dir.console.log" >&2
+                return 1
+        fi
+        local state
+        state=$(timeout 120 nsenter -t "$TESTHOST_PID" -a systemctl is-system-running --wait)
+        case "$state" in
+        running | degraded) return 0 ;;
+        esac
+        echo "The test host is $state:" >&2
+        nsenter -t "$TESTHOST_PID" -a systemctl --failed --no-pager >&2
+        return 1
+}
+
+testhost_run() {
+        nsenter -t "$TESTHOST_PID" -a "$@"
+}
+
+testhost_stop() {
+        [ -n "${TESTHOST_NSPAWN:-}" ] || return 0
+        kill -TERM "$TESTHOST_NSPAWN" 2>/dev/null
+        timeout 60 tail --pid="$TESTHOST_NSPAWN" -f /dev/null
+        wait "$TESTHOST_NSPAWN" 2>/dev/null
+        TESTHOST_NSPAWN=""
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The host suite: boots the test host (a real systemd with D-Bus and machined, see
+# tests/host/testhost.sh), runs the suite inside it as a service of its own, powers it off.
+# The source tree is bound into the test host at the same path. Needs root.
+#
+#   tests/run-host-suite.sh TEST...
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+export BUILD_DIR=${BUILD_DIR:-$top/build}
+. "$top/tests/host/testhost.sh"
+
+dir=/var/tmp/berth-testhost
+testhost_prepare "$dir"
+# A private network gives the test host CAP_NET_ADMIN, which --private-network inside needs.
+if ! testhost_boot "$dir" berth-testhost --bind="$top" --private-network; then
+        testhost_stop
+        echo "host: 0 passed, 1 failed, 0 skipped"
+        exit 1
+fi
+trap testhost_stop EXIT
+
+testhost_run systemd-run --wait --pipe --quiet --collect -p Delegate=yes -E BUILD_DIR="$BUILD_DIR" \
+        bash "$top/tests/run-suite.sh" host "$@"
