@@ -27,6 +27,7 @@
 #include "image.h"
 #include "launcher.h"
 #include "log.h"
+#include "machined.h"
 #include "mount-plan.h"
 #include "pty-forward.h"
 #include "runtime.h"
@@ -57,7 +58,10 @@ typedef struct Launcher {
         int kill_signal;
 
         Runtime *runtime;
-        char *cgroup_path;
+        char *cgroup_path;      /* berth's own cgroup for the machine, when not in a machined scope */
+        bool cgroup_ns;         /* the host has cgroup2: the machine gets a cgroup namespace */
+        sd_bus *bus;
+        bool registered;
         char *staging;
         char *inaccessible;
         char *ephemeral;
@@ -92,6 +96,10 @@ static void launcher_done(Launcher *l) {
         l->notify_fd = safe_close(l->notify_fd);
         l->master_fd = safe_close(l->master_fd);
         l->slave_fd = safe_close(l->slave_fd);
+
+        if (l->registered)
+                (void) machine_unregister(l->bus, l->machine);
+        l->bus = sd_bus_flush_close_unref(l->bus);
 
         if (l->cgroup_path) {
                 (void) cgroup_remove(l->cgroup_path);
@@ -431,7 +439,7 @@ static int child_run(Launcher *l) {
         if (read(l->child_fd, &go, 1) != 1)
                 return EXIT_FAILURE;
 
-        if (l->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
+        if (l->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
                 return log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE;
 
         umask(0);
@@ -933,17 +941,9 @@ static int launcher_setup_runtime(Launcher *l) {
                 (void) runtime_record(l->runtime, "work-dirs", list);
         }
 
-        /* The machine's own cgroup. */
         const char *unified;
-        if (cgroup_unified_mount(&unified) >= 0) {
-                r = cgroup_create_machine(l->machine, &l->cgroup_path);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to create the machine's cgroup: %m");
-                _cleanup_free_ char *rec = NULL;
-                if (asprintf(&rec, "%s\n", l->cgroup_path) < 0)
-                        return log_oom();
-                (void) runtime_record(l->runtime, "cgroup", rec);
-        } else
+        l->cgroup_ns = cgroup_unified_mount(&unified) >= 0;
+        if (!l->cgroup_ns)
                 log_warning("No cgroup2 hierarchy found; the machine shares berth's cgroups.");
 
         MountPlanContext c = {
@@ -951,11 +951,84 @@ static int launcher_setup_runtime(Launcher *l) {
                 .directory = l->directory,
                 .runtime_dir = l->runtime->path,
                 .inaccessible_dir = l->inaccessible,
-                .cgroup_unified = l->cgroup_path != NULL,
+                .cgroup_unified = l->cgroup_ns,
         };
         r = mount_plan_build(&l->plan, &c);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the machine's mounts: %m");
+        return 0;
+}
+
+static int launcher_register(Launcher *l) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const Settings *s = l->settings;
+        int r;
+
+        if (s->register_mode == REGISTER_NO)
+                return 0;
+
+        r = sd_bus_open_system(&l->bus);
+        if (r < 0) {
+                if (s->register_mode == REGISTER_YES)
+                        return log_error_errno(r, "Failed to connect to the system bus, needed by --register=yes: %m");
+                log_debug_errno(r, "No system bus, running %s unregistered: %m", l->machine);
+                return 0;
+        }
+
+        MachineRegistration m = {
+                .name = l->machine,
+                .id = l->uuid,
+                .root_directory = l->directory,
+                .leader = l->pid,
+                .keep_unit = s->keep_unit,
+                .slice = s->slice,
+                .kill_signal = l->kill_signal,
+                .properties = s->properties,
+        };
+        r = machine_register(l->bus, &m, &error);
+        if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists")) {
+                /* We hold the name's runtime lock, so no berth runs a machine of this name: one that
+                 * berth registered is what a killed launcher left behind. Take it down, then retry. */
+                _cleanup_free_ char *service = NULL;
+                if (machine_get_service(l->bus, l->machine, &service) > 0 && streq(service, "berth")) {
+                        log_debug("Removing the stale registration of machine %s.", l->machine);
+                        (void) machine_terminate_and_wait(l->bus, l->machine, 5 * 1000 * 1000);
+                        sd_bus_error_free(&error);
+                        r = machine_register(l->bus, &m, &error);
+                }
+        }
+        if (r < 0) {
+                if (s->register_mode == REGISTER_AUTO && machined_error_is_absent(&error, r)) {
+                        log_debug("systemd-machined is not available, running %s unregistered.", l->machine);
+                        return 0;
+                }
+                if (sd_bus_error_is_set(&error))
+                        return log_error_errno(r, "Failed to register machine %s with systemd-machined: %s", l->machine,
+                                               error.message);
+                return log_error_errno(r, "Failed to register machine %s with systemd-machined: %m", l->machine);
+        }
+        l->registered = true;
+        return 0;
+}
+
+/* Without a machined scope, the machine gets its own cgroup below berth's. */
+static int launcher_setup_cgroup(Launcher *l) {
+        int r;
+
+        if (!l->cgroup_ns || (l->registered && !l->settings->keep_unit))
+                return 0;
+
+        r = cgroup_create_machine(l->machine, &l->cgroup_path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the machine's cgroup: %m");
+        _cleanup_free_ char *rec = NULL;
+        if (asprintf(&rec, "%s\n", l->cgroup_path) < 0)
+                return log_oom();
+        (void) runtime_record(l->runtime, "cgroup", rec);
+
+        r = cgroup_attach(l->cgroup_path, l->pid);
+        if (r < 0)
+                return log_error_errno(r, "Failed to move the machine into %s: %m", l->cgroup_path);
         return 0;
 }
 
@@ -1043,14 +1116,12 @@ int launcher_run(Settings *s) {
         if (launcher_spawn(&l) < 0)
                 return EXIT_FAILURE;
 
-        if (l.cgroup_path) {
-                r = cgroup_attach(l.cgroup_path, l.pid);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to move the machine into %s: %m", l.cgroup_path);
-                        (void) kill(l.pid, SIGKILL);
-                        (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
-                        return EXIT_FAILURE;
-                }
+        /* Registration and the cgroup come before the child enters its cgroup namespace:
+         * CreateMachine moves it into its scope. */
+        if (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0) {
+                (void) kill(l.pid, SIGKILL);
+                (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
+                return EXIT_FAILURE;
         }
         if (write(l.sync_fd, "G", 1) != 1)
                 log_debug_errno(errno, "Failed to release the machine's setup: %m");

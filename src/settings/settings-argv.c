@@ -7,6 +7,7 @@
 
 #include "settings.h"
 #include "strv.h"
+#include "unit-property.h"
 
 enum {
         ARG_CHDIR = 0x100,
@@ -28,6 +29,8 @@ enum {
         ARG_CONSOLE,
         ARG_REGISTER,
         ARG_KEEP_UNIT,
+        ARG_SLICE,
+        ARG_PROPERTY,
 };
 
 static const struct option run_options[] = {
@@ -60,6 +63,8 @@ static const struct option run_options[] = {
         { "quiet",             no_argument,       NULL, 'q'                   },
         { "register",          required_argument, NULL, ARG_REGISTER          },
         { "keep-unit",         no_argument,       NULL, ARG_KEEP_UNIT         },
+        { "slice",             required_argument, NULL, ARG_SLICE             },
+        { "property",          required_argument, NULL, ARG_PROPERTY          },
         {}
 };
 
@@ -355,6 +360,41 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                 case ARG_KEEP_UNIT:
                         s->keep_unit = true;
                         break;
+
+                case ARG_SLICE: {
+                        _cleanup_free_ char *a = NULL;
+                        UnitProperty p;
+                        if (asprintf(&a, "Slice=%s", optarg) < 0)
+                                return -ENOMEM;
+                        r = unit_property_parse(a, &p);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL, "Invalid slice name '%s': use NAME.slice.", optarg);
+                        unit_property_done(&p);
+                        r = replace_string(&s->slice, optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+
+                case ARG_PROPERTY: {
+                        UnitProperty p;
+                        r = unit_property_parse(optarg, &p);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r == -EOPNOTSUPP)
+                                return fail(ret_error, -EINVAL,
+                                            "--property=%s: unknown property; berth knows CPUQuota, CPUWeight, Memory{Max,High,Low,Min,SwapMax}, TasksMax, IOWeight, DeviceAllow, DevicePolicy, KillMode, KillSignal, Description, Delegate and the *Accounting switches.",
+                                            optarg);
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL, "--property=%s: invalid value; use NAME=VALUE as in a unit file.", optarg);
+                        unit_property_done(&p);
+                        r = strv_extend(&s->properties, optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
 
                 case '?':
                         /* getopt sets optopt to a known long option's value too: name long options as given. */

@@ -37,6 +37,8 @@ void settings_done(Settings *s) {
         for (size_t i = 0; i < s->n_custom_mounts; i++)
                 custom_mount_done(&s->custom_mounts[i]);
         free(s->custom_mounts);
+        free(s->slice);
+        strv_free(s->properties);
         settings_init(s);
 }
 

@@ -113,6 +113,8 @@ typedef struct Settings {
         bool quiet;
         RegisterMode register_mode;
         bool keep_unit;
+        char *slice;               /* the scope's slice, with CreateMachine */
+        char **properties;         /* NAME=VALUE for the scope, with CreateMachine */
 } Settings;
 
 void settings_init(Settings *s);

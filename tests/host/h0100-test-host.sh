@@ -14,13 +14,20 @@ test_expect_success 'the test host runs systemd as PID 1 with D-Bus and machined
 test_expect_success 'the host is unified: cgroup2 at /sys/fs/cgroup' '
         expect_eq "$(stat -f -c %T /sys/fs/cgroup)" cgroup2fs
 '
-test_expect_success 'a machine gets its own cgroup below berth'"'"'s, and a namespace rooted there' '
+test_expect_success 'unregistered, a machine gets its own cgroup below berth'"'"'s, and a namespace rooted there' '
         own=$(sed -n "s/^0:://p" /proc/self/cgroup)
-        $BRUN -M uni -D "$R" /bin/sh -c "grep ^0:: /proc/self/cgroup; sleep 2" > "$TEST_TMP/cg" & pid=$!
+        $BRUN --register=no -M uni -D "$R" /bin/sh -c "grep ^0:: /proc/self/cgroup; sleep 2" > "$TEST_TMP/cg" & pid=$!
         leader=$(machine_leader $pid) && sleep 0.5 &&
         outside=$(sed -n "s/^0:://p" /proc/$leader/cgroup)
         wait $pid
         expect_eq "$outside" "$own/berth-uni" && expect_eq "$(cat "$TEST_TMP/cg")" "0::/" &&
         test ! -d "/sys/fs/cgroup$own/berth-uni"
+'
+test_expect_success 'registered, the machine'"'"'s cgroup namespace is rooted at its scope' '
+        $BRUN -M uni2 -D "$R" /bin/sh -c "grep ^0:: /proc/self/cgroup; sleep 2" > "$TEST_TMP/cg" & pid=$!
+        leader=$(machine_leader $pid) && sleep 0.5 &&
+        outside=$(sed -n "s/^0:://p" /proc/$leader/cgroup)
+        wait $pid
+        expect_eq "$outside" /machine.slice/machine-uni2.scope && expect_eq "$(cat "$TEST_TMP/cg")" "0::/"
 '
 test_done

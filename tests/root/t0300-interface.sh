@@ -41,8 +41,8 @@ test_expect_success 'only descriptors 0, 1 and 2 reach the payload' '
         out=$(brun -a -D "$R" /bin/sh -c "ls /proc/1/fd | tr \"\n\" \" \"") && expect_eq "$out" "0 1 2 "
 '
 test_expect_success '/proc/sys is read-only, /proc is fresh' '
-        out=$(brun -D "$R" /bin/sh -c "echo x > /proc/sys/kernel/domainname && echo writable; ls /proc | grep -c ^[0-9]") &&
-        expect_eq "$out" 3
+        out=$(brun -D "$R" /bin/sh -c "echo x > /proc/sys/kernel/domainname && echo writable; ls /proc | grep ^[0-9] | sort -n | tail -n 1") &&
+        test "$out" -lt 10
 '
 test_expect_success '/proc/sys/net is writable with --private-network only' '
         out=$(brun --private-network -D "$R" /bin/sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward && echo ok") &&

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "machined.h"
+#include "macro.h"
+#include "unit-property.h"
+
+#define MACHINED_SERVICE "org.freedesktop.machine1"
+#define MACHINED_PATH "/org/freedesktop/machine1"
+#define MACHINED_MANAGER "org.freedesktop.machine1.Manager"
+
+/* The devices every machine needs; nothing else of the host's is reachable (DevicePolicy=closed). */
+static const char *const device_allow[][2] = {
+        { "/dev/null", "rwm" },   { "/dev/zero", "rwm" },    { "/dev/full", "rwm" },
+        { "/dev/random", "rwm" }, { "/dev/urandom", "rwm" }, { "/dev/tty", "rwm" },
+        { "/dev/net/tun", "rwm" }, { "char-pts", "rw" },
+};
+
+static int append_property(sd_bus_message *msg, const UnitProperty *p) {
+        switch (p->type) {
+        case UNIT_PROPERTY_BOOLEAN:
+                return sd_bus_message_append(msg, "(sv)", p->name, "b", p->boolean);
+        case UNIT_PROPERTY_UINT64:
+                return sd_bus_message_append(msg, "(sv)", p->name, "t", p->u64);
+        case UNIT_PROPERTY_STRING:
+                return sd_bus_message_append(msg, "(sv)", p->name, "s", p->string);
+        case UNIT_PROPERTY_SIGNAL:
+                return sd_bus_message_append(msg, "(sv)", p->name, "i", (int32_t) p->signal);
+        case UNIT_PROPERTY_DEVICE_ALLOW:
+                return sd_bus_message_append(msg, "(sv)", p->name, "a(ss)", 1, p->string, p->string2);
+        default:
+                return -EINVAL;
+        }
+}
+
+static int append_scope_properties(sd_bus_message *msg, const MachineRegistration *m) {
+        char description[128];
+        int r;
+
+        snprintf(description, sizeof(description), "Container %s", m->name);
+        r = sd_bus_message_append(msg, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice", "s",
+                                  m->slice ?: "machine.slice", "Delegate", "b", 1, "DevicePolicy", "s", "closed", "KillMode",
+                                  "s", "mixed", "KillSignal", "i", (int32_t) m->kill_signal);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_open_container(msg, 'r', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "s", "DeviceAllow");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(msg, 'v', "a(ss)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(msg, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(device_allow); i++) {
+                r = sd_bus_message_append(msg, "(ss)", device_allow[i][0], device_allow[i][1]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(msg);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        if (r < 0)
+                return r;
+
+        /* The user's own, after ours: systemd applies them in order, so they win. */
+        for (char **a = m->properties; a && *a; a++) {
+                UnitProperty p;
+                r = unit_property_parse(*a, &p);
+                if (r < 0)
+                        return r;
+                r = append_property(msg, &p);
+                unit_property_done(&p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &msg, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER,
+                                           m->keep_unit ? "RegisterMachine" : "CreateMachine");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "s", m->name);
+        if (r >= 0)
+                r = sd_bus_message_append_array(msg, 'y', m->id.bytes, sizeof(m->id.bytes));
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "ssus", "berth", "container", (uint32_t) m->leader, m->root_directory);
+        if (r < 0)
+                return r;
+
+        if (!m->keep_unit) {
+                r = sd_bus_message_open_container(msg, 'a', "(sv)");
+                if (r < 0)
+                        return r;
+                r = append_scope_properties(msg, m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(msg);
+                if (r < 0)
+                        return r;
+        }
+
+        return sd_bus_call(bus, msg, 0, error, NULL);
+}
+
+int machine_unregister(sd_bus *bus, const char *name) {
+        return sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "UnregisterMachine", NULL, NULL,
+                                  "s", name);
+}
+
+bool machined_error_is_absent(const sd_bus_error *error, int r) {
+        /* Not installed, not running, or masked (bus activation through systemd fails). */
+        return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                      SD_BUS_ERROR_NO_SERVER, SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_TIMEOUT,
+                                      "org.freedesktop.systemd1.UnitMasked", "org.freedesktop.systemd1.NoSuchUnit",
+                                      "org.freedesktop.DBus.Error.Spawn.ServiceNotFound") ||
+               IN_SET(r, -ENOENT, -ECONNREFUSED, -ECONNRESET, -ENOTCONN);
+}
+
+int machine_get_service(sd_bus *bus, const char *name, char **ret_service) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachine", &error, &reply, "s",
+                               name);
+        if (r < 0)
+                return sd_bus_error_has_name(&error, "org.freedesktop.machine1.NoSuchMachine") ? 0 : r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, "org.freedesktop.machine1.Machine", "Service", &error,
+                                       ret_service);
+        if (r < 0)
+                return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ? 0 : r;
+        return 1;
+}
+
+int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_usec) {
+        int r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "TerminateMachine", NULL, NULL,
+                                   "s", name);
+        if (r < 0)
+                return r;
+        for (uint64_t waited = 0; waited < timeout_usec; waited += 20000) {
+                _cleanup_free_ char *service = NULL;
+                r = machine_get_service(bus, name, &service);
+                if (r <= 0)
+                        return r;
+                struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+        }
+        return -ETIMEDOUT;
+}

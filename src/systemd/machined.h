@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include "parse-util.h"
+
+typedef struct MachineRegistration {
+        const char *name;
+        Id128 id;
+        const char *root_directory;
+        pid_t leader;
+        bool keep_unit;         /* RegisterMachine: the caller's unit is the machine's */
+        const char *slice;      /* CreateMachine: the scope's slice */
+        int kill_signal;
+        char **properties;      /* CreateMachine: NAME=VALUE for the scope */
+} MachineRegistration;
+
+/* Registers the machine with systemd-machined: RegisterMachine with keep_unit, else
+ * CreateMachine, which starts machine-NAME.scope with the leader in it. On failure the
+ * D-Bus error is in *error. Never logs. */
+int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *error);
+
+int machine_unregister(sd_bus *bus, const char *name);
+
+/* Whether machined knows NAME and which service registered it: 1 and the service, or 0. */
+int machine_get_service(sd_bus *bus, const char *name, char **ret_service);
+
+/* Stops a registered machine (its unit) and waits, at most timeout_usec, until machined forgets it. */
+int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_usec);
+
+/* True for the errors that mean "no machined here" (not running, not installed). */
+bool machined_error_is_absent(const sd_bus_error *error, int r);
