@@ -12,8 +12,11 @@ export BUILD_DIR=${BUILD_DIR:-$top/build}
 
 dir=/var/tmp/berth-testhost
 testhost_prepare "$dir"
+testhost_install_units "$dir" "$BUILD_DIR"
+# An image to boot as berth@hostos.service.
+testhost_prepare_image "$dir" hostos
 # A private network gives the test host CAP_NET_ADMIN, which --private-network inside needs.
-if ! testhost_boot "$dir" berth-testhost --bind="$top" --private-network; then
+if ! testhost_boot "$dir" berth-testhost --bind="$top" --private-network --bind-ro=/usr:/var/lib/machines/hostos/usr; then
         testhost_stop
         echo "host: 0 passed, 1 failed, 0 skipped"
         exit 1

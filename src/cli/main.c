@@ -11,7 +11,12 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        { "run", verb_run, "Run a machine in the foreground (nspawn options)" },
+        { "run",    verb_run,    "Run a machine in the foreground (nspawn options)"    },
+        { "start",  verb_start,  "Boot an image as the unit berth@NAME.service"         },
+        { "stop",   verb_stop,   "Stop a machine's unit and wait until it is down"      },
+        { "list",   verb_list,   "List the machines systemd-machined knows"             },
+        { "status", verb_status, "Show a machine's unit, leader, root and last log lines" },
+        { "show",   verb_show,   "Print systemd-machined's properties of a machine"     },
 };
 
 static void help(void) {

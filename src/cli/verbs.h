@@ -3,3 +3,8 @@
 
 /* Each verb gets argv with argv[0] being the verb itself; returns the exit status. */
 int verb_run(int argc, char **argv);
+int verb_start(int argc, char **argv);
+int verb_stop(int argc, char **argv);
+int verb_list(int argc, char **argv);
+int verb_status(int argc, char **argv);
+int verb_show(int argc, char **argv);

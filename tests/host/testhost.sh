@@ -24,6 +24,20 @@ testhost_prepare() {
         mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
 }
 
+# A bootable image made like the test host, its /usr bound in from the host by testhost_boot:
+# testhost_prepare_image TESTHOST_DIR NAME, then testhost_boot ... --bind-ro=/usr:/var/lib/machines/NAME/usr
+testhost_prepare_image() {
+        local image=$1/var/lib/machines/$2
+        testhost_prepare "$image"
+        rm -f "$image/usr/lib/os-release"
+}
+
+# Installs berth's units into the test host, running the binary of the build tree.
+testhost_install_units() {
+        local dir=$1 build=$2
+        sed "s|^ExecStart=[^ ]*/berth |ExecStart=$build/berth |" "$build/berth@.service" > "$dir/etc/systemd/system/berth@.service"
+}
+
 testhost_boot() {
         local dir=$1 name=$2 i
         shift 2

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The verbs that drive machines through systemd and machined: start, stop, list, status, show. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+
+#include "image.h"
+#include "log.h"
+#include "machined.h"
+#include "parse-util.h"
+#include "strv.h"
+#include "unit.h"
+#include "verbs.h"
+
+#define MACHINED_SERVICE "org.freedesktop.machine1"
+#define MACHINED_PATH "/org/freedesktop/machine1"
+#define MACHINED_MANAGER "org.freedesktop.machine1.Manager"
+#define MACHINE_INTERFACE "org.freedesktop.machine1.Machine"
+
+static int arg_json = false;
+static int arg_legend = true;
+
+/* Parses the few options these verbs share; returns the index of the first argument, or -1 after
+ * printing help, or -EINVAL after logging. */
+static int parse_common(int argc, char **argv, const char *usage) {
+        enum { ARG_JSON = 0x100, ARG_NO_LEGEND, ARG_NO_PAGER };
+        static const struct option options[] = {
+                { "help",      no_argument, NULL, 'h'           },
+                { "json",      no_argument, NULL, ARG_JSON      },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "no-pager",  no_argument, NULL, ARG_NO_PAGER  },
+                {}
+        };
+        int c;
+
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("%s\n", usage);
+                        return -1;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        break;
+                case ARG_NO_PAGER:
+                        break; /* berth never pages */
+                default:
+                        return log_error_errno(EINVAL, "Option '%s' is not known; see 'berth %s --help'.", argv[optind - 1],
+                                               argv[0]);
+                }
+        return optind;
+}
+
+static int open_system_bus(sd_bus **ret) {
+        int r = sd_bus_open_system(ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m (is this a systemd host?)");
+        return 0;
+}
+
+/* Returns 1 and the machine's object path, 0 if machined does not know it. */
+static int machine_path(sd_bus *bus, const char *name, char **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachine", &error, &reply, "s", name);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, "org.freedesktop.machine1.NoSuchMachine"))
+                        return 0;
+                return log_error_errno(r, "Failed to ask systemd-machined about %s: %s", name, error.message ?: strerror(-r));
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        *ret = strdup(path);
+        return *ret ? 1 : -ENOMEM;
+}
+
+static int require_name(int argc, char **argv, int i, const char *verb) {
+        if (i >= argc)
+                return log_error_errno(EINVAL, "berth %s needs a machine name.", verb);
+        if (i + 1 < argc)
+                return log_error_errno(EINVAL, "berth %s takes one machine name, not '%s'.", verb, argv[i + 1]);
+        if (!machine_name_is_valid(argv[i]))
+                return log_error_errno(EINVAL, "Invalid machine name '%s'.", argv[i]);
+        return 0;
+}
+
+int verb_start(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *unit = NULL, *result = NULL, *image = NULL;
+        int i, r;
+
+        i = parse_common(argc, argv,
+                         "berth start NAME\n\n"
+                         "Boot the image NAME (in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines)\n"
+                         "as the unit berth@NAME.service; return when the machine's own init is ready.");
+        if (i < 0)
+                return i == -1 ? 0 : 1;
+        if (require_name(argc, argv, i, "start") < 0)
+                return 1;
+        const char *name = argv[i];
+
+        r = image_find(name, &image);
+        if (r == -ENOENT)
+                return log_error("No image '%s' in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines.", name), 1;
+        if (r < 0)
+                return log_error_errno(r, "Failed to look up image '%s': %m", name), 1;
+
+        if (open_system_bus(&bus) < 0 || unit_name_for_machine(name, &unit) < 0)
+                return 1;
+        r = unit_start_and_wait(bus, unit, &result, &error);
+        if (r == -EIO) {
+                log_error("Failed to start %s: the job ended with '%s'. Its last log lines:", unit, result);
+                (void) unit_show_journal(unit, 10);
+                return 1;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to start %s: %s", unit, error.message ?: strerror(-r)), 1;
+        return 0;
+}
+
+int verb_stop(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL, *unit = NULL, *result = NULL;
+        int i, r;
+
+        i = parse_common(argc, argv,
+                         "berth stop NAME\n\n"
+                         "Stop the machine's unit and wait until it is down (a booted machine powers off cleanly).");
+        if (i < 0)
+                return i == -1 ? 0 : 1;
+        if (require_name(argc, argv, i, "stop") < 0 || open_system_bus(&bus) < 0)
+                return 1;
+        const char *name = argv[i];
+
+        r = machine_path(bus, name, &path);
+        if (r < 0)
+                return 1;
+        if (r == 0)
+                return log_error("Machine %s is not running.", name), 1;
+        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Unit", &error, &unit);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find the unit of machine %s: %s", name, error.message ?: strerror(-r)), 1;
+
+        r = unit_stop_and_wait(bus, unit, &result, &error);
+        if (r == -EIO)
+                return log_error("Failed to stop %s: the job ended with '%s'.", unit, result), 1;
+        if (r < 0)
+                return log_error_errno(r, "Failed to stop %s: %s", unit, error.message ?: strerror(-r)), 1;
+        return 0;
+}
+
+static void json_string(const char *s) {
+        putchar('"');
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char) *s;
+                if (c == '"' || c == '\\')
+                        printf("\\%c", c);
+                else if (c < 0x20)
+                        printf("\\u%04x", c);
+                else
+                        putchar(c);
+        }
+        putchar('"');
+}
+
+/* The OS name machined reads from inside the machine; NULL when it cannot. */
+static char *machine_os(sd_bus *bus, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *k, *v;
+        char *pretty = NULL, *id = NULL;
+
+        if (sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachineOSRelease", NULL, &reply, "s",
+                               name) < 0)
+                return NULL;
+        if (sd_bus_message_enter_container(reply, 'a', "{ss}") < 0)
+                return NULL;
+        while (sd_bus_message_read(reply, "{ss}", &k, &v) > 0) {
+                if (streq(k, "PRETTY_NAME") && !pretty)
+                        pretty = strdup(v);
+                else if (streq(k, "ID") && !id)
+                        id = strdup(v);
+        }
+        if (pretty) {
+                free(id);
+                return pretty;
+        }
+        return id;
+}
+
+int verb_list(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name, *class, *service, *path;
+        size_t n = 0;
+        int i, r;
+
+        i = parse_common(argc, argv,
+                         "berth list [--json] [--no-legend]\n\n"
+                         "List every machine systemd-machined knows, also ones berth did not start.");
+        if (i < 0)
+                return i == -1 ? 0 : 1;
+        if (i < argc)
+                return log_error("berth list takes no arguments."), 1;
+        if (open_system_bus(&bus) < 0)
+                return 1;
+
+        r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "ListMachines", &error, &reply, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list machines: %s", error.message ?: strerror(-r)), 1;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse the machine list: %m"), 1;
+
+        if (arg_json)
+                printf("[");
+        else if (arg_legend)
+                printf("%-24s %-10s %-8s %-32s %s\n", "MACHINE", "CLASS", "SERVICE", "UNIT", "OS");
+        while ((r = sd_bus_message_read(reply, "(ssso)", &name, &class, &service, &path)) > 0) {
+                _cleanup_free_ char *unit = NULL, *os = NULL;
+                (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Unit", NULL, &unit);
+                os = machine_os(bus, name);
+                if (arg_json) {
+                        printf("%s{\"name\":", n > 0 ? "," : "");
+                        json_string(name);
+                        printf(",\"class\":");
+                        json_string(class);
+                        printf(",\"service\":");
+                        json_string(service);
+                        printf(",\"unit\":");
+                        if (unit)
+                                json_string(unit);
+                        else
+                                printf("null");
+                        printf(",\"os\":");
+                        if (os)
+                                json_string(os);
+                        else
+                                printf("null");
+                        printf("}");
+                } else
+                        printf("%-24s %-10s %-8s %-32s %s\n", name, class, service, unit ?: "-", os ?: "-");
+                n++;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse the machine list: %m"), 1;
+        if (arg_json)
+                printf("]\n");
+        else if (arg_legend)
+                printf("\n%zu machines listed.\n", n);
+        return 0;
+}
+
+static int print_properties(sd_bus *bus, const char *path, bool all) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *prop;
+        int r;
+
+        r = sd_bus_call_method(bus, MACHINED_SERVICE, path, "org.freedesktop.DBus.Properties", "GetAll", &error, &reply, "s",
+                               MACHINE_INTERFACE);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the machine's properties: %s", error.message ?: strerror(-r));
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                char type;
+                const char *contents;
+
+                r = sd_bus_message_read(reply, "s", &prop);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(reply, &type, &contents);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(reply, 'v', contents);
+                if (r < 0)
+                        return r;
+
+                if (streq(contents, "s") || streq(contents, "o")) {
+                        const char *v;
+                        sd_bus_message_read_basic(reply, contents[0], &v);
+                        printf("%s=%s\n", prop, v);
+                } else if (streq(contents, "u")) {
+                        uint32_t v;
+                        sd_bus_message_read_basic(reply, 'u', &v);
+                        printf("%s=%u\n", prop, v);
+                } else if (streq(contents, "t")) {
+                        uint64_t v;
+                        sd_bus_message_read_basic(reply, 't', &v);
+                        printf("%s=%llu\n", prop, (unsigned long long) v);
+                } else if (streq(contents, "ay") && streq(prop, "Id")) {
+                        const void *v;
+                        size_t l;
+                        Id128 id;
+                        char buf[33];
+                        sd_bus_message_read_array(reply, 'y', &v, &l);
+                        if (l == sizeof(id.bytes)) {
+                                memcpy(id.bytes, v, l);
+                                printf("Id=%s\n", id128_to_string(&id, buf));
+                        }
+                } else {
+                        if (all)
+                                printf("%s=[%s]\n", prop, contents);
+                        sd_bus_message_skip(reply, contents);
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        return r < 0 ? r : 0;
+}
+
+int verb_show(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *path = NULL;
+        int i, r;
+
+        i = parse_common(argc, argv, "berth show NAME\n\nPrint systemd-machined's properties of the machine, NAME=VALUE.");
+        if (i < 0)
+                return i == -1 ? 0 : 1;
+        if (require_name(argc, argv, i, "show") < 0 || open_system_bus(&bus) < 0)
+                return 1;
+        r = machine_path(bus, argv[i], &path);
+        if (r == 0)
+                log_error("Machine %s is not known to systemd-machined.", argv[i]);
+        if (r <= 0)
+                return 1;
+        return print_properties(bus, path, true) < 0 ? 1 : 0;
+}
+
+int verb_status(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *path = NULL, *unit = NULL, *root = NULL, *class = NULL, *service = NULL;
+        uint32_t leader = 0;
+        uint64_t since = 0;
+        int i, r;
+
+        i = parse_common(argc, argv, "berth status NAME\n\nShow the machine's unit, leader, root, start time and last log lines.");
+        if (i < 0)
+                return i == -1 ? 0 : 1;
+        if (require_name(argc, argv, i, "status") < 0 || open_system_bus(&bus) < 0)
+                return 1;
+        const char *name = argv[i];
+        r = machine_path(bus, name, &path);
+        if (r == 0)
+                log_error("Machine %s is not running.", name);
+        if (r <= 0)
+                return 1;
+
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Unit", NULL, &unit);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "RootDirectory", NULL, &root);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Class", NULL, &class);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Service", NULL, &service);
+        (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Leader", NULL, 'u', &leader);
+        (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Timestamp", NULL, 't', &since);
+        _cleanup_free_ char *os = machine_os(bus, name);
+
+        char when[64] = "-";
+        if (since > 0) {
+                time_t t = (time_t) (since / 1000000);
+                struct tm tm;
+                strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
+        }
+        printf("%s\n", name);
+        printf("       Since: %s\n", when);
+        printf("      Leader: %u\n", leader);
+        printf("     Service: %s; class %s\n", service ?: "-", class ?: "-");
+        printf("        Root: %s\n", root ?: "-");
+        printf("          OS: %s\n", os ?: "-");
+        printf("        Unit: %s\n", unit ?: "-");
+        if (unit) {
+                printf("\n");
+                (void) unit_show_journal(unit, 10);
+        }
+        return 0;
+}

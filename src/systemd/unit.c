@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+#include "macro.h"
+#include "unit.h"
+
+typedef struct JobWait {
+        const char *job;
+        char *result;
+        bool done;
+} JobWait;
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        JobWait *w = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        if (!streq(path, w->job))
+                return 0;
+        w->result = strdup(result);
+        w->done = true;
+        return 0;
+}
+
+static int unit_job_and_wait(sd_bus *bus, const char *method, const char *unit, char **ret_result, sd_bus_error *error) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        JobWait w = {};
+        const char *job;
+        int r;
+
+        /* Subscribe first, so that the JobRemoved signal cannot be missed. */
+        r = sd_bus_match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", method, error, &reply, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &job);
+        if (r < 0)
+                return r;
+        w.job = job;
+
+        while (!w.done) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
+        if (!w.result)
+                return -ENOMEM;
+        r = streq(w.result, "done") ? 0 : -EIO;
+        if (ret_result)
+                *ret_result = w.result;
+        else
+                free(w.result);
+        return r;
+}
+
+int unit_start_and_wait(sd_bus *bus, const char *unit, char **ret_result, sd_bus_error *error) {
+        return unit_job_and_wait(bus, "StartUnit", unit, ret_result, error);
+}
+
+int unit_stop_and_wait(sd_bus *bus, const char *unit, char **ret_result, sd_bus_error *error) {
+        return unit_job_and_wait(bus, "StopUnit", unit, ret_result, error);
+}
+
+int unit_show_journal(const char *unit, unsigned n) {
+        sd_journal *j = NULL;
+        char match[256];
+        int r;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return r;
+        snprintf(match, sizeof(match), "_SYSTEMD_UNIT=%s", unit);
+        r = sd_journal_add_match(j, match, 0);
+        if (r >= 0)
+                r = sd_journal_add_disjunction(j);
+        snprintf(match, sizeof(match), "UNIT=%s", unit);
+        if (r >= 0)
+                r = sd_journal_add_match(j, match, 0);
+        if (r >= 0)
+                r = sd_journal_seek_tail(j);
+        if (r >= 0)
+                r = sd_journal_previous_skip(j, n);
+        for (; r > 0; r = sd_journal_next(j)) {
+                const void *data;
+                size_t l;
+                if (sd_journal_get_data(j, "MESSAGE", &data, &l) < 0)
+                        continue;
+                printf("    %.*s\n", (int) (l - 8), (const char *) data + 8);
+        }
+        sd_journal_close(j);
+        return r < 0 ? r : 0;
+}
+
+int unit_name_for_machine(const char *machine, char **ret) {
+        return asprintf(ret, "berth@%s.service", machine) < 0 ? -ENOMEM : 0;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+/* Starts or stops a unit through systemd's D-Bus API and waits until its job is done.
+ * Returns 0 when the job's result is "done"; -EIO with *ret_result (e.g. "failed",
+ * "timeout", "dependency") otherwise; a negative errno with *error on D-Bus failures. */
+int unit_start_and_wait(sd_bus *bus, const char *unit, char **ret_result, sd_bus_error *error);
+int unit_stop_and_wait(sd_bus *bus, const char *unit, char **ret_result, sd_bus_error *error);
+
+/* Prints the unit's last n journal lines, indented. */
+int unit_show_journal(const char *unit, unsigned n);
+
+/* "berth@NAME.service" */
+int unit_name_for_machine(const char *machine, char **ret);

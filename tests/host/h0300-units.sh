@@ -1,0 +1,71 @@
+#!/bin/bash
+# Booted machines as units: berth@.service, berth start/stop/list/status/show, machinectl as a client.
+. "$(dirname "$0")/../lib/tap.sh"
+
+M=hostos
+leader_of() { machinectl show "$1" -p Leader --value; }
+inside() { local l; l=$(leader_of $M) && nsenter -t "$l" -a "$@"; }
+
+test_expect_success 'berth start returns once the machine'"'"'s own systemd is ready' '
+        test -d /var/lib/machines/$M/usr/bin &&
+        "$BERTH" start $M &&
+        expect_eq "$(systemctl is-active berth@$M.service)" active &&
+        state=$(inside systemctl is-system-running) &&
+        case "$state" in running|degraded) ;; *) echo "state: $state"; false ;; esac
+'
+test_expect_success 'the machine runs in its unit, registered with machined' '
+        expect_eq "$(machinectl show $M -p Unit --value)" berth@$M.service &&
+        expect_eq "$(machinectl show $M -p Class --value)" container &&
+        cg=$(sed -n "s/^0:://p" /proc/$(leader_of $M)/cgroup) &&
+        expect_contains "/machine.slice/berth@$M.service/" "$cg"
+'
+test_expect_success 'berth list shows it, also as JSON' '
+        out=$("$BERTH" list) && expect_contains "berth@$M.service" "$out" && expect_contains "Debian" "$out" &&
+        "$BERTH" list --json | python3 -c "
+import json,sys
+m=[x for x in json.load(sys.stdin) if x[\"name\"]==\"$M\"][0]
+assert m[\"class\"]==\"container\" and m[\"unit\"]==\"berth@$M.service\", m"
+'
+test_expect_success 'berth list shows machines berth did not start' '
+        sleep 100 & other=$!
+        busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager \
+                RegisterMachine sayssus foreign 0 other container $other / &&
+        out=$("$BERTH" list --no-legend)
+        busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager UnregisterMachine s foreign
+        kill $other
+        expect_contains "foreign" "$out"
+'
+test_expect_success 'berth status and berth show' '
+        out=$("$BERTH" status $M) && expect_contains "Unit: berth@$M.service" "$out" &&
+        expect_contains "Root: /var/lib/machines/$M" "$out" && expect_contains "Leader: $(leader_of $M)" "$out" &&
+        out=$("$BERTH" show $M) && expect_contains "Name=$M" "$out" && expect_contains "Class=container" "$out" &&
+        expect_contains "Unit=berth@$M.service" "$out"
+'
+test_expect_success 'machinectl reboot restarts the machine in its unit (exit status 133)' '
+        old=$(leader_of $M) && machinectl reboot $M &&
+        wait_for "test \"\$(machinectl show $M -p Leader --value 2>/dev/null)\" != $old && test -n \"\$(machinectl show $M -p Leader --value 2>/dev/null)\"" 60 &&
+        wait_for "systemctl is-active --quiet berth@$M.service" 60
+'
+test_expect_success 'machinectl poweroff powers it off cleanly' '
+        wait_for "inside test -S /run/systemd/private" 30 && sleep 1 &&
+        machinectl poweroff $M &&
+        wait_for "! systemctl is-active --quiet berth@$M.service" 60 &&
+        expect_eq "$(systemctl show berth@$M.service -p Result --value)" success
+'
+test_expect_success 'berth stop powers it off and waits' '
+        "$BERTH" start $M && "$BERTH" stop $M &&
+        expect_eq "$(systemctl is-active berth@$M.service)" inactive &&
+        expect_eq "$(systemctl show berth@$M.service -p Result --value)" success
+'
+test_expect_success 'berth start of a missing image, berth stop of a machine not running: clear errors' '
+        err=$("$BERTH" start no-such-image 2>&1); rc1=$?
+        err2=$("$BERTH" stop $M 2>&1); rc2=$?
+        test $rc1 -ne 0 && expect_contains "No image" "$err" && test $rc2 -ne 0 && expect_contains "not running" "$err2"
+'
+test_expect_success 'a machine that fails to start: berth start says why and shows its log' '
+        mkdir -p /var/lib/machines/broken/usr && test_when_finished "rm -rf /var/lib/machines/broken" &&
+        out=$("$BERTH" start broken 2>&1); rc=$?
+        systemctl reset-failed berth@broken.service 2>/dev/null
+        test $rc -ne 0 && expect_contains "Failed to start berth@broken.service" "$out" && expect_contains "os-release" "$out"
+'
+test_done
