@@ -6,7 +6,16 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "fd-util.h"
 #include "image.h"
+#include "mount-plan.h"
+#include "settings.h"
+#include "transient.h"
 #include "log.h"
 #include "machined.h"
 #include "parse-util.h"
@@ -84,6 +93,10 @@ static int machine_path(sd_bus *bus, const char *name, char **ret) {
         return *ret ? 1 : -ENOMEM;
 }
 
+static bool pid_is_gone(pid_t pid) {
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
 static int require_name(int argc, char **argv, int i, const char *verb) {
         if (i >= argc)
                 return log_error_errno(EINVAL, "berth %s needs a machine name.", verb);
@@ -94,39 +107,268 @@ static int require_name(int argc, char **argv, int i, const char *verb) {
         return 0;
 }
 
-int verb_start(int argc, char **argv) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+static const char start_usage[] =
+        "berth start NAME\n"
+        "berth start NAME [RUN OPTIONS...]\n"
+        "berth start NAME [OPTIONS...] -- COMMAND [ARGS...]\n\n"
+        "Start a machine as a systemd unit and return when it is up.\n\n"
+        "Without options: boot the image NAME as berth@NAME.service (ready when the machine's\n"
+        "init sent READY=1). With 'berth run' options: the same as a transient unit carrying them.\n"
+        "With a COMMAND: a single-process machine, with no launcher process, as the transient unit\n"
+        "berth-NAME.service confined by systemd's own sandboxing (RootDirectory= the image,\n"
+        "PrivateUsers=, PrivateDevices=, ProtectProc=invisible, ...), registered with machined.\n"
+        "It takes -D, --bind, --bind-ro, --tmpfs, --inaccessible, --read-only, -E, --chdir, -u,\n"
+        "--uuid, --capability, --drop-capability, --private-network, --slice, --register.\n";
+
+static int start_template(sd_bus *bus, const char *name) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *unit = NULL, *result = NULL, *image = NULL;
-        int i, r;
+        _cleanup_free_ char *unit = NULL, *result = NULL;
+        int r;
 
-        i = parse_common(argc, argv,
-                         "berth start NAME\n\n"
-                         "Boot the image NAME (in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines)\n"
-                         "as the unit berth@NAME.service; return when the machine's own init is ready.");
-        if (i < 0)
-                return i == -1 ? 0 : 1;
-        if (require_name(argc, argv, i, "start") < 0)
-                return 1;
-        const char *name = argv[i];
-
-        r = image_find(name, &image);
-        if (r == -ENOENT)
-                return log_error("No image '%s' in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines.", name), 1;
-        if (r < 0)
-                return log_error_errno(r, "Failed to look up image '%s': %m", name), 1;
-
-        if (open_system_bus(&bus) < 0 || unit_name_for_machine(name, &unit) < 0)
-                return 1;
+        if (unit_name_for_machine(name, &unit) < 0)
+                return log_oom();
         r = unit_start_and_wait(bus, unit, &result, &error);
         if (r == -EIO) {
                 log_error("Failed to start %s: the job ended with '%s'. Its last log lines:", unit, result);
                 (void) unit_show_journal(unit, 10);
-                return 1;
+                return r;
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to start %s: %s", unit, error.message ?: strerror(-r)), 1;
+                return log_error_errno(r, "Failed to start %s: %s", unit, error.message ?: strerror(-r));
         return 0;
+}
+
+static int wait_transient(sd_bus *bus, sd_bus_message *call, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *result = NULL;
+        int r = unit_call_job_and_wait(bus, call, &result, &error);
+        if (r == -EIO) {
+                log_error("Failed to start %s: the job ended with '%s'. Its last log lines:", unit, result);
+                (void) unit_show_journal(unit, 10);
+                return r;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to start %s: %s", unit, error.message ?: strerror(-r));
+        return 0;
+}
+
+/* The options a single-process machine cannot take: it has no launcher to do them. */
+static const char *single_process_unsupported(const Settings *s) {
+        if (s->start_mode != START_PID1)
+                return s->start_mode == START_BOOT ? "--boot" : "--as-pid2";
+        if (s->ephemeral)
+                return "--ephemeral";
+        if (s->volatile_mode != VOLATILE_NO)
+                return "--volatile";
+        if (s->hostname)
+                return "--hostname";
+        if (s->keep_unit)
+                return "--keep-unit";
+        if (s->properties)
+                return "--property";
+        for (size_t i = 0; i < s->n_custom_mounts; i++) {
+                if (s->custom_mounts[i].type == CUSTOM_MOUNT_OVERLAY)
+                        return "--overlay";
+                if (s->custom_mounts[i].source_in_root)
+                        return "--bind=+PATH";
+        }
+        return NULL;
+}
+
+/* Finds COMMAND in the image as the unit will: absolute, or in the usual PATH. */
+static int resolve_command(const char *root, const char *command, char **ret) {
+        static const char *const path[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+        _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root_fd < 0)
+                return -errno;
+        for (size_t i = 0; i < (command[0] == '/' ? 1 : ELEMENTSOF(path)); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (command[0] == '/')
+                        p = strdup(command);
+                else if (asprintf(&p, "%s/%s", path[i], command) < 0)
+                        p = NULL;
+                if (!p)
+                        return -ENOMEM;
+                int fd = openat_in_root(root_fd, p, O_PATH);
+                if (fd < 0)
+                        continue;
+                struct stat st;
+                bool ok = fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+                safe_close(fd);
+                if (ok) {
+                        *ret = TAKE_PTR(p);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *root = NULL, *unit = NULL, *exec_path = NULL;
+        const char *bad;
+        int r;
+
+        bad = single_process_unsupported(s);
+        if (bad)
+                return log_error_errno(EINVAL, "%s needs berth's launcher; a single-process machine cannot take it (use it without -- COMMAND, or berth run).",
+                                       bad);
+        if (s->directory) {
+                root = realpath(s->directory, NULL);
+                if (!root)
+                        return log_error_errno(errno, "Directory %s: %m", s->directory);
+        } else {
+                r = image_find(name, &root);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "No image '%s' in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines.",
+                                               name);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up image '%s': %m", name);
+        }
+        r = resolve_command(root, s->parameters[0], &exec_path);
+        if (r == -ENOENT)
+                return log_error_errno(r, "No executable '%s' in %s.", s->parameters[0], root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look for '%s' in %s: %m", s->parameters[0], root);
+
+        _cleanup_(user_record_done) UserRecord user = {};
+        if (s->user) {
+                _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int pfd = root_fd < 0 ? -EBADF : openat_in_root(root_fd, "/etc/passwd", O_RDONLY);
+                _cleanup_free_ char *passwd = NULL;
+                if (pfd >= 0) {
+                        char p[64];
+                        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+                        (void) read_full_file_at(AT_FDCWD, p, &passwd, NULL);
+                }
+                r = passwd_find(passwd, s->user, &user);
+                if (r == -ESRCH)
+                        return log_error_errno(r, "User '%s' does not exist in the image's /etc/passwd.", s->user);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up user '%s' in the image: %m", s->user);
+        }
+
+        Id128 uuid = s->uuid;
+        if (id128_is_null(&uuid)) {
+                uint8_t rnd[16];
+                if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                        return log_error_errno(errno, "Failed to get random bytes: %m");
+                uuid = id128_make_v4(rnd);
+        }
+
+        if (asprintf(&unit, "berth-%s.service", name) < 0)
+                return log_oom();
+        r = transient_single_process_call(bus, unit, name, root, exec_path, &uuid, s, s->user ? &user : NULL, &call);
+        if (r < 0)
+                return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
+        r = wait_transient(bus, call, unit);
+        if (r < 0)
+                return r;
+
+        if (s->register_mode == REGISTER_NO)
+                return 0;
+
+        /* The leader is the unit's main process, known once the job is done; never register 0. */
+        pid_t leader = 0;
+        (void) unit_get_main_pid(bus, unit, &leader);
+        if (leader <= 0) {
+                log_warning("Machine %s ran unregistered: its process had already exited.", name);
+                return 0;
+        }
+        MachineRegistration m = {
+                .name = name,
+                .id = uuid,
+                .root_directory = root,
+                .leader = leader,
+                .keep_unit = true,
+        };
+        r = machine_register(bus, &m, &error);
+        if (r < 0) {
+                if (s->register_mode == REGISTER_AUTO && machined_error_is_absent(&error, r)) {
+                        log_debug("systemd-machined is not available, machine %s runs unregistered.", name);
+                        return 0;
+                }
+                if (pid_is_gone(leader)) {
+                        log_warning("Machine %s ran unregistered: its process had already exited.", name);
+                        return 0;
+                }
+                return log_error_errno(r, "Failed to register machine %s with systemd-machined: %s", name,
+                                       error.message ?: strerror(-r));
+        }
+        return 0;
+}
+
+static int start_booted_transient(sd_bus *bus, const char *name, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_strv_free_ char **run_argv = NULL;
+        _cleanup_free_ char *unit = NULL, *self = NULL, *machine = NULL;
+        int r;
+
+        self = realpath("/proc/self/exe", NULL);
+        if (!self)
+                return log_error_errno(errno, "Failed to find berth's own binary: %m");
+        if (asprintf(&machine, "--machine=%s", name) < 0 || asprintf(&unit, "berth-%s.service", name) < 0)
+                return log_oom();
+        const char *base[] = { self, "run", "--quiet", "--boot", "--keep-unit", machine, "--private-network" };
+        for (size_t i = 0; i < ELEMENTSOF(base); i++)
+                if (strv_extend(&run_argv, base[i]) < 0)
+                        return log_oom();
+        for (int i = 0; i < argc; i++)
+                if (strv_extend(&run_argv, argv[i]) < 0)
+                        return log_oom();
+
+        r = transient_booted_call(bus, unit, self, run_argv, &call);
+        if (r < 0)
+                return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
+        return wait_transient(bus, call, unit);
+}
+
+int verb_start(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(settings_done) Settings s;
+        _cleanup_free_ char *error = NULL, *image = NULL;
+        int r;
+
+        settings_init(&s);
+        if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+                printf("%s", start_usage);
+                return 0;
+        }
+        if (argc < 2 || argv[1][0] == '-')
+                return log_error("berth start needs a machine name first; see 'berth start --help'."), 1;
+        const char *name = argv[1];
+        if (!machine_name_is_valid(name))
+                return log_error("Invalid machine name '%s'.", name), 1;
+
+        /* The options after NAME are run's; argv[1] stands in for the verb. */
+        r = settings_parse_run_argv(&s, argc - 1, argv + 1, &error);
+        if (r == -ENOMEM)
+                return log_oom(), 1;
+        if (r < 0)
+                return log_error("%s", error ?: "Invalid arguments."), 1;
+        if (r > 0) {
+                printf("%s", start_usage);
+                return 0;
+        }
+
+        if (open_system_bus(&bus) < 0)
+                return 1;
+
+        if (strv_length(s.parameters) > 0)
+                return start_single_process(bus, name, &s) < 0 ? 1 : 0;
+
+        if (!s.directory) {
+                r = image_find(name, &image);
+                if (r == -ENOENT)
+                        return log_error("No image '%s' in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines.", name), 1;
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up image '%s': %m", name), 1;
+        }
+        if (argc == 2)
+                return start_template(bus, name) < 0 ? 1 : 0;
+        return start_booted_transient(bus, name, argc - 2, argv + 2) < 0 ? 1 : 0;
 }
 
 int verb_stop(int argc, char **argv) {

@@ -43,8 +43,10 @@ static void run_help(void) {
                "     --console=MODE         interactive, read-only, passive, pipe, autopipe\n"
                "  -P --pipe                 Same as --console=pipe\n"
                "  -q --quiet                No messages from berth itself\n"
-               "     --register=yes|no|auto Register with systemd-machined\n"
-               "     --keep-unit            Register the calling unit instead of a new scope\n\n"
+               "     --register=yes|no|auto Register with systemd-machined (auto: if it answers)\n"
+               "     --keep-unit            Register the calling unit instead of a new scope\n"
+               "     --slice=SLICE          The machine scope's slice (default machine.slice)\n"
+               "     --property=NAME=VALUE  A setting for the scope, e.g. MemoryMax=1G\n\n"
                "The exit status is the payload's. A booted machine that reboots exits 133.\n"
                "SIGTERM stops the machine with its kill signal; a second SIGTERM kills it.\n");
 }

@@ -28,7 +28,8 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
         return 0;
 }
 
-static int unit_job_and_wait(sd_bus *bus, const char *method, const char *unit, char **ret_result, sd_bus_error *error) {
+/* Sends a method call that returns a job, and waits for the job to finish. */
+int unit_call_job_and_wait(sd_bus *bus, sd_bus_message *call, char **ret_result, sd_bus_error *error) {
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         JobWait w = {};
@@ -40,8 +41,7 @@ static int unit_job_and_wait(sd_bus *bus, const char *method, const char *unit, 
                                 "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                               "org.freedesktop.systemd1.Manager", method, error, &reply, "ss", unit, "replace");
+        r = sd_bus_call(bus, call, 0, error, &reply);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &job);
@@ -67,6 +67,17 @@ static int unit_job_and_wait(sd_bus *bus, const char *method, const char *unit, 
         else
                 free(w.result);
         return r;
+}
+
+static int unit_job_and_wait(sd_bus *bus, const char *method, const char *unit, char **ret_result, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r = sd_bus_message_new_method_call(bus, &call, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                               "org.freedesktop.systemd1.Manager", method);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        return unit_call_job_and_wait(bus, call, ret_result, error);
 }
 
 int unit_start_and_wait(sd_bus *bus, const char *unit, char **ret_result, sd_bus_error *error) {
@@ -109,4 +120,25 @@ int unit_show_journal(const char *unit, unsigned n) {
 
 int unit_name_for_machine(const char *machine, char **ret) {
         return asprintf(ret, "berth@%s.service", machine) < 0 ? -ENOMEM : 0;
+}
+
+int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *path;
+        uint32_t pid = 0;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "GetUnit", NULL, &reply, "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service", "MainPID",
+                                        NULL, 'u', &pid);
+        if (r < 0)
+                return r;
+        *ret = (pid_t) pid;
+        return 0;
 }

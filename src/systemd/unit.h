@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 /* Starts or stops a unit through systemd's D-Bus API and waits until its job is done.
@@ -14,3 +15,9 @@ int unit_show_journal(const char *unit, unsigned n);
 
 /* "berth@NAME.service" */
 int unit_name_for_machine(const char *machine, char **ret);
+
+/* Sends a call that returns a job (StartUnit, StartTransientUnit, ...) and waits as above. */
+int unit_call_job_and_wait(sd_bus *bus, sd_bus_message *call, char **ret_result, sd_bus_error *error);
+
+/* The main process of a service unit; 0 when it has none (any more). */
+int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret);

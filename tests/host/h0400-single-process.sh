@@ -1,0 +1,85 @@
+#!/bin/bash
+# Single-process machines: a transient unit confined by systemd's own sandboxing, no launcher.
+. "$(dirname "$0")/../lib/tap.sh"
+
+R=$TEST_TMP/root
+make_busybox_root "$R"
+O=$TEST_TMP/out
+mkdir -p "$O"
+
+# Runs COMMAND as the single-process machine NAME and waits for its unit to finish.
+run_single() {
+        local name=$1
+        shift
+        "$BERTH" start "$name" -D "$R" --bind="$O:/out" "$@" || return 1
+        wait_for "! systemctl is-active --quiet berth-$name.service" 20
+        systemctl reset-failed "berth-$name.service" 2>/dev/null
+        return 0
+}
+
+test_expect_success 'berth start NAME -- COMMAND runs it in a unit, registered with machined, no launcher' '
+        "$BERTH" start sp1 -D "$R" -- /bin/sleep 100 &&
+        unit=$(machinectl show sp1 -p Unit --value) && leader=$(machinectl show sp1 -p Leader --value) &&
+        main=$(systemctl show berth-sp1.service -p MainPID --value) &&
+        comm=$(cat /proc/$leader/comm) && root=$(machinectl show sp1 -p RootDirectory --value)
+        systemctl stop berth-sp1.service
+        expect_eq "$unit" berth-sp1.service && expect_eq "$leader" "$main" && expect_eq "$comm" sleep &&
+        expect_eq "$root" "$R" && ! machinectl show sp1 >/dev/null 2>&1
+'
+test_expect_success 'a command found in the image'"'"'s PATH, the options translated' '
+        run_single sp2 -E FOO=bar --chdir=/etc -- sh -c "{ echo \$FOO \$container; pwd; } > /out/env" &&
+        expect_eq "$(cat $O/env)" "bar berth
+/etc"
+'
+test_expect_success 'berth stop stops a single-process machine' '
+        "$BERTH" start sp3 -D "$R" -- /bin/sleep 100 && "$BERTH" stop sp3 &&
+        ! systemctl is-active --quiet berth-sp3.service && ! machinectl show sp3 >/dev/null 2>&1
+'
+test_expect_success 'a payload that exits at once: berth says it ran unregistered' '
+        # Whether /bin/true is gone before berth asks for the main PID is a race; most runs it is.
+        n=0
+        for i in 1 2 3 4 5; do
+                out=$("$BERTH" start sp4 -D "$R" -- /bin/true 2>&1) || return 1
+                case "$out" in *"ran unregistered: its process had already exited"*) n=$((n + 1)) ;; "") ;; *) echo "$out"; return 1 ;; esac
+        done
+        wait_for "! machinectl show sp4" 5 && test $n -gt 0
+'
+test_expect_success 'the /proc/1/root escape fails, host devices are out of sight' '
+        run_single sp5 -- sh -c "ls /proc/1/root/ > /out/root1 2>&1; ls /dev > /out/dev; echo x > /proc/1/root/berth-escaped 2>/dev/null; true" &&
+        test ! -e /berth-escaped && ! grep -qE "^(sda|vda|nvme|loop-control)" $O/dev && ! grep -q etc $O/root1
+'
+test_expect_success 'a payload running as a user sees none of the host'"'"'s processes' '
+        chmod 1777 "$O" && run_single sp5u -u user -- sh -c "ls /proc | grep ^[0-9] | wc -l > /out/pids" &&
+        test "$(cat $O/pids)" -le 4
+'
+test_expect_success 'bind-ro, tmpfs, inaccessible, read-only root' '
+        mkdir -p "$TEST_TMP/data" && echo d > "$TEST_TMP/data/f" && mkdir -p "$R/secret" && echo s > "$R/secret/s" &&
+        "$BERTH" start sp6 -D "$R" --read-only --bind="$O:/out" --bind-ro="$TEST_TMP/data:/data" --tmpfs=/scratch \
+                --inaccessible=/secret -- sh -c "cat /data/f > /out/f; touch /data/x 2>/dev/null || echo ro >> /out/f; touch /scratch/y && echo tmp >> /out/f; cat /secret/s 2>/dev/null || echo hidden >> /out/f; touch /z 2>/dev/null || echo rootro >> /out/f" &&
+        wait_for "! systemctl is-active --quiet berth-sp6.service" 20; systemctl reset-failed berth-sp6.service 2>/dev/null
+        expect_eq "$(cat $O/f)" "d
+ro
+tmp
+hidden
+rootro"
+'
+test_expect_success 'the unit is hardened: no new privileges, no CAP_SYS_ADMIN, the seccomp list' '
+        run_single sp7 -- sh -c "grep -E \"^(NoNewPrivs|CapBnd|Seccomp):\" /proc/self/status > /out/st" &&
+        expect_contains "NoNewPrivs:	1" "$(cat $O/st)" && expect_contains "Seccomp:	2" "$(cat $O/st)" &&
+        bnd=$(sed -n "s/^CapBnd:\t//p" $O/st) && test $(( 0x$bnd & (1 << 21) )) -eq 0 && test $(( 0x$bnd & (1 << 19) )) -eq 0
+'
+test_expect_success 'options a single-process machine cannot take are refused clearly' '
+        err=$("$BERTH" start sp8 -D "$R" -x -- /bin/true 2>&1); rc=$?
+        test $rc -ne 0 && expect_contains "--ephemeral" "$err" && expect_eq "$(echo "$err" | wc -l)" 1
+'
+test_expect_success 'a command that is not in the image is refused' '
+        err=$("$BERTH" start sp9 -D "$R" -- /no/such/cmd 2>&1); rc=$?
+        test $rc -ne 0 && expect_contains "/no/such/cmd" "$err"
+'
+test_expect_success 'berth start NAME with run options boots a transient unit carrying them' '
+        "$BERTH" start hostos -E BERTH_TEST=yes && leader=$(machinectl show hostos -p Leader --value) &&
+        env=$(tr "\0" "\n" < /proc/$leader/environ) && unit=$(machinectl show hostos -p Unit --value)
+        "$BERTH" stop hostos
+        expect_contains "BERTH_TEST=yes" "$env" && expect_eq "$unit" berth-hostos.service
+'
+test_done
