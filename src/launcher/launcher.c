@@ -25,6 +25,7 @@
 #include "cgroup.h"
 #include "fd-util.h"
 #include "image.h"
+#include "journal-link.h"
 #include "launcher.h"
 #include "log.h"
 #include "machined.h"
@@ -946,12 +947,26 @@ static int launcher_setup_runtime(Launcher *l) {
         if (!l->cgroup_ns)
                 log_warning("No cgroup2 hierarchy found; the machine shares berth's cgroups.");
 
+        /* The journal, for a booted machine. */
+        _cleanup_free_ char *journal = NULL;
+        if (s->start_mode == START_BOOT) {
+                r = link_journal_prepare_host(s->link_journal, l->directory, &l->uuid);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        char id[33];
+                        if (asprintf(&journal, "/var/log/journal/%s", id128_to_string(&l->uuid, id)) < 0)
+                                return log_oom();
+                }
+        }
+
         MountPlanContext c = {
                 .settings = s,
                 .directory = l->directory,
                 .runtime_dir = l->runtime->path,
                 .inaccessible_dir = l->inaccessible,
                 .cgroup_unified = l->cgroup_ns,
+                .journal_directory = journal,
         };
         r = mount_plan_build(&l->plan, &c);
         if (r < 0)

@@ -196,6 +196,10 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
         ADD(MOUNT_OP_MKDIR, 0, NULL, "/run/host", NULL, NULL, 0, 0755);
         ADD(MOUNT_OP_FS, 0, "tmpfs", "/tmp", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV | MS_STRICTATIME, 0);
 
+        /* --link-journal=host: the machine writes its journal into the host's directory. */
+        if (c->journal_directory)
+                ADD(MOUNT_OP_BIND, 0, c->journal_directory, c->journal_directory, NULL, NULL, 0, 0);
+
         /* The user's mounts, in the order given. */
         for (size_t i = 0; i < s->n_custom_mounts; i++) {
                 const CustomMount *m = &s->custom_mounts[i];

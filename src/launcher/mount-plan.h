@@ -52,6 +52,7 @@ typedef struct MountPlanContext {
         const char *runtime_dir;        /* /run/berth/machines/NAME */
         const char *inaccessible_dir;   /* holds "reg" and "dir", mode 0000 */
         bool cgroup_unified;            /* mount cgroup2 at /sys/fs/cgroup */
+        const char *journal_directory;  /* bind this host /var/log/journal/ID to the same path inside */
 } MountPlanContext;
 
 void mount_plan_done(MountPlan *p);

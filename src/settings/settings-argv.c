@@ -7,6 +7,7 @@
 
 #include "settings.h"
 #include "strv.h"
+#include "journal-link.h"
 #include "unit-property.h"
 
 enum {
@@ -31,6 +32,7 @@ enum {
         ARG_KEEP_UNIT,
         ARG_SLICE,
         ARG_PROPERTY,
+        ARG_LINK_JOURNAL,
 };
 
 static const struct option run_options[] = {
@@ -65,6 +67,7 @@ static const struct option run_options[] = {
         { "keep-unit",         no_argument,       NULL, ARG_KEEP_UNIT         },
         { "slice",             required_argument, NULL, ARG_SLICE             },
         { "property",          required_argument, NULL, ARG_PROPERTY          },
+        { "link-journal",      required_argument, NULL, ARG_LINK_JOURNAL      },
         {}
 };
 
@@ -360,6 +363,16 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                 case ARG_KEEP_UNIT:
                         s->keep_unit = true;
                         break;
+
+                case ARG_LINK_JOURNAL: {
+                        LinkJournal lj = link_journal_from_string(optarg);
+                        if (lj < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "Invalid --link-journal= value '%s': use no, auto, host, try-host, guest or try-guest.",
+                                            optarg);
+                        s->link_journal = lj;
+                        break;
+                }
 
                 case ARG_SLICE: {
                         _cleanup_free_ char *a = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal-link.h"
 #include "settings.h"
 #include "strv.h"
 
@@ -14,6 +15,7 @@ void settings_init(Settings *s) {
                 .volatile_mode = VOLATILE_NO,
                 .console_mode = _CONSOLE_MODE_INVALID,
                 .register_mode = REGISTER_AUTO,
+                .link_journal = LINK_JOURNAL_AUTO,
         };
 }
 

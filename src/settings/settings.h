@@ -113,6 +113,7 @@ typedef struct Settings {
         bool quiet;
         RegisterMode register_mode;
         bool keep_unit;
+        int link_journal;          /* LinkJournal (journal-link.h) */
         char *slice;               /* the scope's slice, with CreateMachine */
         char **properties;         /* NAME=VALUE for the scope, with CreateMachine */
 } Settings;

@@ -19,6 +19,11 @@ test_expect_success 'the machine runs in its unit, registered with machined' '
         cg=$(sed -n "s/^0:://p" /proc/$(leader_of $M)/cgroup) &&
         expect_contains "/machine.slice/berth@$M.service/" "$cg"
 '
+test_expect_success 'the machine'"'"'s journal: journalctl -M, and linked from /var/log/journal/ID' '
+        id=$(cat /var/lib/machines/$M/etc/machine-id) &&
+        wait_for "journalctl -M $M -q --no-pager | grep -q \"Reached target\"" 20 &&
+        test -L /var/log/journal/$id && expect_eq "$(readlink /var/log/journal/$id)" /var/lib/machines/$M/var/log/journal/$id
+'
 test_expect_success 'berth list shows it, also as JSON' '
         out=$("$BERTH" list) && expect_contains "berth@$M.service" "$out" && expect_contains "Debian" "$out" &&
         "$BERTH" list --json | python3 -c "

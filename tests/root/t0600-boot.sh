@@ -56,6 +56,14 @@ test_expect_success 'SIGTERM while the machine is still booting powers it off cl
         leader=$(machine_leader $pid) && kill -TERM $pid
         timeout 120 tail --pid=$pid -f /dev/null; wait $pid; expect_eq $? 0
 '
+test_expect_success '--link-journal=host keeps the machine'"'"'s journal in the host'"'"'s /var/log/journal/ID' '
+        id=5f0e9a1c2b3d4e5f60718293a4b5c6d7 && test_when_finished "rm -rf /var/log/journal/$id"
+        boot bootm7 --uuid=$id --link-journal=host && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
+        nsenter -t $leader -a journalctl --flush 2>/dev/null
+        kill -TERM $pid; wait $pid
+        ls /var/log/journal/$id | grep -q "\.journal$" &&
+        journalctl -D /var/log/journal/$id --no-pager -q | grep -q "Reached target"
+'
 test_expect_success 'SIGKILL to berth takes the machine with it; the next start cleans up' '
         boot bootm5 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
         kill -KILL $pid; wait $pid
