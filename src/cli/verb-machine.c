@@ -46,7 +46,7 @@ static int parse_common(int argc, char **argv, const char *usage) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         printf("%s\n", usage);
@@ -294,13 +294,16 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
                         log_warning("Machine %s ran unregistered: its process had already exited.", name);
                         return 0;
                 }
-                return log_error_errno(r, "Failed to register machine %s with systemd-machined: %s", name,
-                                       error.message ?: strerror(-r));
+                log_error_errno(r, "Failed to register machine %s with systemd-machined, stopping it: %s", name,
+                                error.message ?: strerror(-r));
+                _cleanup_(sd_bus_error_free) sd_bus_error stop_error = SD_BUS_ERROR_NULL;
+                (void) unit_stop_and_wait(bus, unit, NULL, &stop_error);
+                return r;
         }
         return 0;
 }
 
-static int start_booted_transient(sd_bus *bus, const char *name, int argc, char **argv) {
+static int start_booted_transient(sd_bus *bus, const char *name, const Settings *s, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         _cleanup_strv_free_ char **run_argv = NULL;
         _cleanup_free_ char *unit = NULL, *self = NULL, *machine = NULL;
@@ -320,7 +323,7 @@ static int start_booted_transient(sd_bus *bus, const char *name, int argc, char 
                 if (strv_extend(&run_argv, argv[i]) < 0)
                         return log_oom();
 
-        r = transient_booted_call(bus, unit, self, run_argv, &call);
+        r = transient_booted_call(bus, unit, name, s->slice, self, run_argv, &call);
         if (r < 0)
                 return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
         return wait_transient(bus, call, unit);
@@ -369,7 +372,9 @@ int verb_start(int argc, char **argv) {
         }
         if (argc == 2)
                 return start_template(bus, name) < 0 ? 1 : 0;
-        return start_booted_transient(bus, name, argc - 2, argv + 2) < 0 ? 1 : 0;
+        if (s.properties)
+                log_warning("--property= applies to a machine's scope; under a unit it is ignored (set it on the unit).");
+        return start_booted_transient(bus, name, &s, argc - 2, argv + 2) < 0 ? 1 : 0;
 }
 
 int verb_stop(int argc, char **argv) {

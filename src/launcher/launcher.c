@@ -974,11 +974,36 @@ static int launcher_setup_runtime(Launcher *l) {
         return 0;
 }
 
+/* Whether a registered leader has died (or is dying: killed with its launcher moments ago). */
+static bool leader_is_gone(pid_t pid) {
+        for (unsigned i = 0; i < 50; i++) {
+                char path[64], state = 0;
+                _cleanup_free_ char *stat = NULL;
+
+                if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+                        return true;
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+                if (read_full_file_at(AT_FDCWD, path, &stat, NULL) >= 0) {
+                        const char *p = strrchr(stat, ')');
+                        if (p && p[1] == ' ')
+                                state = p[2];
+                }
+                if (state == 'Z' || state == 'X')
+                        return true;
+                struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+        }
+        return false;
+}
+
 static int launcher_register(Launcher *l) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const Settings *s = l->settings;
         int r;
 
+        if ((s->slice || s->properties) && (s->keep_unit || s->register_mode == REGISTER_NO))
+                log_warning("--slice= and --property= configure the machine's own scope; with %s there is none, they are ignored.",
+                            s->keep_unit ? "--keep-unit" : "--register=no");
         if (s->register_mode == REGISTER_NO)
                 return 0;
 
@@ -1002,10 +1027,13 @@ static int launcher_register(Launcher *l) {
         };
         r = machine_register(l->bus, &m, &error);
         if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists")) {
-                /* We hold the name's runtime lock, so no berth runs a machine of this name: one that
-                 * berth registered is what a killed launcher left behind. Take it down, then retry. */
+                /* A registration of berth's whose leader is gone is what a killed launcher left
+                 * behind (its payload died with it): take it down, then retry. A running machine
+                 * (a single-process one has no launcher and no lock) is refused. */
                 _cleanup_free_ char *service = NULL;
-                if (machine_get_service(l->bus, l->machine, &service) > 0 && streq(service, "berth")) {
+                pid_t leader = 0;
+                if (machine_get_service(l->bus, l->machine, &service, &leader) > 0 && streq(service, "berth") &&
+                    leader_is_gone(leader)) {
                         log_debug("Removing the stale registration of machine %s.", l->machine);
                         (void) machine_terminate_and_wait(l->bus, l->machine, 5 * 1000 * 1000);
                         sd_bus_error_free(&error);

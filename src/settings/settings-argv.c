@@ -398,7 +398,7 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                                 return r;
                         if (r == -EOPNOTSUPP)
                                 return fail(ret_error, -EINVAL,
-                                            "--property=%s: unknown property; berth knows CPUQuota, CPUWeight, Memory{Max,High,Low,Min,SwapMax}, TasksMax, IOWeight, DeviceAllow, DevicePolicy, KillMode, KillSignal, Description, Delegate and the *Accounting switches.",
+                                            "--property=%s: unknown property; berth knows CPUQuota, CPUWeight, StartupCPUWeight, Memory{Max,High,Low,Min,SwapMax}, TasksMax, IOWeight, DeviceAllow, DevicePolicy, KillMode, KillSignal, Slice, Description, Delegate and the *Accounting switches.",
                                             optarg);
                         if (r < 0)
                                 return fail(ret_error, -EINVAL, "--property=%s: invalid value; use NAME=VALUE as in a unit file.", optarg);

@@ -131,7 +131,7 @@ bool machined_error_is_absent(const sd_bus_error *error, int r) {
                IN_SET(r, -ENOENT, -ECONNREFUSED, -ECONNRESET, -ENOTCONN);
 }
 
-int machine_get_service(sd_bus *bus, const char *name, char **ret_service) {
+int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t *ret_leader) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *path;
@@ -148,6 +148,12 @@ int machine_get_service(sd_bus *bus, const char *name, char **ret_service) {
                                        ret_service);
         if (r < 0)
                 return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ? 0 : r;
+        if (ret_leader) {
+                uint32_t leader = 0;
+                (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, "org.freedesktop.machine1.Machine", "Leader",
+                                                   NULL, 'u', &leader);
+                *ret_leader = (pid_t) leader;
+        }
         return 1;
 }
 
@@ -158,7 +164,7 @@ int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_u
                 return r;
         for (uint64_t waited = 0; waited < timeout_usec; waited += 20000) {
                 _cleanup_free_ char *service = NULL;
-                r = machine_get_service(bus, name, &service);
+                r = machine_get_service(bus, name, &service, NULL);
                 if (r <= 0)
                         return r;
                 struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };

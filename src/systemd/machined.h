@@ -25,8 +25,8 @@ int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *er
 
 int machine_unregister(sd_bus *bus, const char *name);
 
-/* Whether machined knows NAME and which service registered it: 1 and the service, or 0. */
-int machine_get_service(sd_bus *bus, const char *name, char **ret_service);
+/* Whether machined knows NAME, which service registered it and its leader: 1 and those, or 0. */
+int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t *ret_leader);
 
 /* Stops a registered machine (its unit) and waits, at most timeout_usec, until machined forgets it. */
 int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_usec);

@@ -14,7 +14,8 @@ static const char *const refused_syscalls[] = {
         "keyctl",     "bpf",             "perf_event_open", "open_by_handle_at", "lookup_dcookie", "uselib",
         "userfaultfd", "init_module",    "finit_module", "delete_module", "settimeofday",  "clock_settime",
         "clock_adjtime", "adjtimex",     "iopl",        "ioperm",        "acct",          "syslog",
-        "reboot",
+        "reboot",     "nfsservctl",      "_sysctl",     "vm86",          "vm86old",       "stime",
+        "pciconfig_iobase", "pciconfig_read", "pciconfig_write",
 };
 
 uint64_t single_process_capabilities(const Settings *s) {
@@ -272,16 +273,24 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
         return 0;
 }
 
-int transient_booted_call(sd_bus *bus, const char *unit, const char *berth_path, char **run_argv, sd_bus_message **ret) {
+int transient_booted_call(sd_bus *bus, const char *unit, const char *machine, const char *slice, const char *berth_path,
+                          char **run_argv, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        char description[128];
         int r;
 
         r = new_transient_call(bus, unit, &m);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", "Machine (berth, booted)", "Type", "s",
-                                  "notify", "KillMode", "s", "mixed", "Delegate", "b", 1, "Slice", "s", "machine.slice",
-                                  "DevicePolicy", "s", "closed", "TasksMax", "t", (uint64_t) 16384);
+        snprintf(description, sizeof(description), "Machine %s (berth)", machine);
+        /* As berth@.service, and collected when it failed so that the name can be started again. */
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Type", "s",
+                                  "notify", "KillMode", "s", "mixed", "Delegate", "b", 1, "Slice", "s",
+                                  slice ?: "machine.slice", "DevicePolicy", "s", "closed", "TasksMax", "t", (uint64_t) 16384,
+                                  "CollectMode", "s", "inactive-or-failed");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)(sv)", "RestartForceExitStatus", "(aiai)", 1, (int32_t) 133, 0,
+                                          "SuccessExitStatus", "(aiai)", 1, (int32_t) 133, 0);
         if (r >= 0)
                 r = sd_bus_message_append(m, "(sv)", "DeviceAllow", "a(ss)", 2, "/dev/net/tun", "rwm", "char-pts", "rw");
         if (r >= 0)

@@ -19,4 +19,5 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
 
 /* Builds the StartTransientUnit call for a booted machine with options the template does
  * not carry: "berth run --boot --keep-unit" with them, as berth@.service would. */
-int transient_booted_call(sd_bus *bus, const char *unit, const char *berth_path, char **run_argv, sd_bus_message **ret);
+int transient_booted_call(sd_bus *bus, const char *unit, const char *machine, const char *slice, const char *berth_path,
+                          char **run_argv, sd_bus_message **ret);

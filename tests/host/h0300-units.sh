@@ -62,6 +62,14 @@ test_expect_success 'berth stop powers it off and waits' '
         expect_eq "$(systemctl is-active berth@$M.service)" inactive &&
         expect_eq "$(systemctl show berth@$M.service -p Result --value)" success
 '
+test_expect_success 'berth start NAME with run options: a reboot restarts it too, berth stop powers it off' '
+        "$BERTH" start $M --link-journal=no && old=$(leader_of $M) &&
+        expect_eq "$(machinectl show $M -p Unit --value)" berth-$M.service &&
+        wait_for "inside test -S /run/systemd/private" 30 && machinectl reboot $M &&
+        wait_for "test -n \"\$(machinectl show $M -p Leader --value 2>/dev/null)\" && test \"\$(machinectl show $M -p Leader --value 2>/dev/null)\" != $old" 60 &&
+        wait_for "systemctl is-active --quiet berth-$M.service" 60 &&
+        "$BERTH" stop $M --no-pager && ! systemctl is-active --quiet berth-$M.service
+'
 test_expect_success 'berth start of a missing image, berth stop of a machine not running: clear errors' '
         err=$("$BERTH" start no-such-image 2>&1); rc1=$?
         err2=$("$BERTH" stop $M 2>&1); rc2=$?

@@ -68,6 +68,13 @@ test_expect_success 'the unit is hardened: no new privileges, no CAP_SYS_ADMIN, 
         expect_contains "NoNewPrivs:	1" "$(cat $O/st)" && expect_contains "Seccomp:	2" "$(cat $O/st)" &&
         bnd=$(sed -n "s/^CapBnd:\t//p" $O/st) && test $(( 0x$bnd & (1 << 21) )) -eq 0 && test $(( 0x$bnd & (1 << 19) )) -eq 0
 '
+test_expect_success 'berth run with the name of a running single-process machine is refused, and leaves it running' '
+        "$BERTH" start sp10 -D "$R" -- /bin/sleep 100 &&
+        err=$(brun -M sp10 -D "$R" true 2>&1); rc=$?
+        active=$(systemctl is-active berth-sp10.service)
+        systemctl stop berth-sp10.service
+        test $rc -ne 0 && expect_contains "sp10" "$err" && expect_eq "$active" active
+'
 test_expect_success 'options a single-process machine cannot take are refused clearly' '
         err=$("$BERTH" start sp8 -D "$R" -x -- /bin/true 2>&1); rc=$?
         test $rc -ne 0 && expect_contains "--ephemeral" "$err" && expect_eq "$(echo "$err" | wc -l)" 1
