@@ -315,7 +315,7 @@ static int start_booted_transient(sd_bus *bus, const char *name, const Settings 
         if (asprintf(&machine, "--machine=%s", name) < 0 || asprintf(&unit, "berth-%s.service", name) < 0)
                 return log_oom();
         const char *base[] = { self, "run", "--quiet", "--boot", "--keep-unit", machine, "--private-network",
-                               "--link-journal=try-guest" };
+                               "--link-journal=try-guest", "--settings=override" };
         for (size_t i = 0; i < ELEMENTSOF(base); i++)
                 if (strv_extend(&run_argv, base[i]) < 0)
                         return log_oom();

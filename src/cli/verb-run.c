@@ -46,6 +46,7 @@ static void run_help(void) {
                "     --register=yes|no|auto Register with systemd-machined (auto: if it answers)\n"
                "     --keep-unit            Register the calling unit instead of a new scope\n"
                "     --link-journal=MODE    no, auto, host, try-host, guest, try-guest (with --boot)\n"
+               "     --settings=MODE        yes, no, override, trusted: how NAME.berth/NAME.nspawn is used\n"
                "     --slice=SLICE          The machine scope's slice (default machine.slice)\n"
                "     --property=NAME=VALUE  A setting for the scope, e.g. MemoryMax=1G\n\n"
                "The exit status is the payload's. A booted machine that reboots exits 133.\n"

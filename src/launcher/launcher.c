@@ -32,6 +32,7 @@
 #include "mount-plan.h"
 #include "pty-forward.h"
 #include "runtime.h"
+#include "settings-load.h"
 #include "seccomp.h"
 #include "strv.h"
 #include "stub-init.h"
@@ -821,6 +822,24 @@ static int launcher_prepare(Launcher *l) {
         }
         if (!l->machine)
                 return log_oom();
+
+        /* The settings file, under the image's name (not the random one of -x). */
+        {
+                _cleanup_free_ char *file = NULL, *error = NULL;
+                const char *base = s->machine ?: l->machine;
+                _cleanup_free_ char *plain = NULL;
+                if (!s->machine && s->ephemeral && (plain = strdup(l->machine))) {
+                        char *dash = strrchr(plain, '-');
+                        if (dash)
+                                *dash = 0;
+                        base = plain;
+                }
+                r = settings_load(s, base, l->directory, &file);
+                if (r < 0)
+                        return r;
+                if (file && settings_verify(s, &error) < 0)
+                        return log_error_errno(EINVAL, "%s (with %s)", error ?: "Conflicting settings.", file);
+        }
 
         /* The id: given, the image's own, or new. */
         l->uuid = s->uuid;

@@ -8,6 +8,7 @@
 #include "settings.h"
 #include "strv.h"
 #include "journal-link.h"
+#include "settings-file.h"
 #include "unit-property.h"
 
 enum {
@@ -33,6 +34,7 @@ enum {
         ARG_SLICE,
         ARG_PROPERTY,
         ARG_LINK_JOURNAL,
+        ARG_SETTINGS,
 };
 
 static const struct option run_options[] = {
@@ -68,6 +70,7 @@ static const struct option run_options[] = {
         { "slice",             required_argument, NULL, ARG_SLICE             },
         { "property",          required_argument, NULL, ARG_PROPERTY          },
         { "link-journal",      required_argument, NULL, ARG_LINK_JOURNAL      },
+        { "settings",          required_argument, NULL, ARG_SETTINGS          },
         {}
 };
 
@@ -371,6 +374,16 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                                             "Invalid --link-journal= value '%s': use no, auto, host, try-host, guest or try-guest.",
                                             optarg);
                         s->link_journal = lj;
+                        s->mask |= SETTING_LINK_JOURNAL;
+                        break;
+                }
+
+                case ARG_SETTINGS: {
+                        SettingsMode sm = settings_mode_from_string(optarg);
+                        if (sm < 0)
+                                return fail(ret_error, -EINVAL, "Invalid --settings= value '%s': use yes, no, override or trusted.",
+                                            optarg);
+                        s->settings_mode = sm;
                         break;
                 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "journal-link.h"
+#include "settings-file.h"
 #include "settings.h"
 #include "strv.h"
 
@@ -16,6 +17,7 @@ void settings_init(Settings *s) {
                 .console_mode = _CONSOLE_MODE_INVALID,
                 .register_mode = REGISTER_AUTO,
                 .link_journal = LINK_JOURNAL_AUTO,
+                .settings_mode = SETTINGS_YES,
         };
 }
 

@@ -82,6 +82,7 @@ typedef enum SettingsMask {
         SETTING_NO_NEW_PRIVILEGES = UINT64_C(1) << 14,
         SETTING_CONSOLE_MODE      = UINT64_C(1) << 15,
         SETTING_PARAMETERS        = UINT64_C(1) << 16,
+        SETTING_LINK_JOURNAL      = UINT64_C(1) << 17,
 } SettingsMask;
 
 typedef struct Settings {
@@ -114,6 +115,7 @@ typedef struct Settings {
         RegisterMode register_mode;
         bool keep_unit;
         int link_journal;          /* LinkJournal (journal-link.h) */
+        int settings_mode;         /* SettingsMode (settings-file.h): how a settings file is used */
         char *slice;               /* the scope's slice, with CreateMachine */
         char **properties;         /* NAME=VALUE for the scope, with CreateMachine */
 } Settings;
