@@ -17,6 +17,8 @@ static const Verb verbs[] = {
         { "list",   verb_list,   "List the machines systemd-machined knows"             },
         { "status", verb_status, "Show a machine's unit, leader, root and last log lines" },
         { "show",   verb_show,   "Print systemd-machined's properties of a machine"     },
+        { "generate-unit", verb_generate_unit, "Print a unit file for a machine, to enable it at boot" },
+        { "register", verb_register, "Register a running process with systemd-machined"  },
 };
 
 static void help(void) {
@@ -24,7 +26,7 @@ static void help(void) {
                "Machines on systemd hosts: boot an OS tree or run one process in namespaces.\n\n"
                "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
+                printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nSee 'berth VERB --help' and berth(1).\n");
 }
 

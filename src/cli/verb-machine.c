@@ -16,6 +16,7 @@
 #include "mount-plan.h"
 #include "settings.h"
 #include "transient.h"
+#include "unit-file.h"
 #include "log.h"
 #include "machined.h"
 #include "parse-util.h"
@@ -204,10 +205,23 @@ static int resolve_command(const char *root, const char *command, char **ret) {
         return -ENOENT;
 }
 
-static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *root = NULL, *unit = NULL, *exec_path = NULL;
+typedef struct SingleProcess {
+        char *root;
+        char *exec_path;
+        UserRecord user;
+        bool has_user;
+        Id128 uuid;
+} SingleProcess;
+
+static void single_process_done(SingleProcess *p) {
+        free(p->root);
+        free(p->exec_path);
+        user_record_done(&p->user);
+}
+
+/* What a single-process machine needs resolved before it becomes a unit: the image, the
+ * command inside it, the user from its /etc/passwd, the uuid. */
+static int single_process_prepare(const char *name, const Settings *s, SingleProcess *p) {
         const char *bad;
         int r;
 
@@ -216,51 +230,66 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
                 return log_error_errno(EINVAL, "%s needs berth's launcher; a single-process machine cannot take it (use it without -- COMMAND, or berth run).",
                                        bad);
         if (s->directory) {
-                root = realpath(s->directory, NULL);
-                if (!root)
+                p->root = realpath(s->directory, NULL);
+                if (!p->root)
                         return log_error_errno(errno, "Directory %s: %m", s->directory);
         } else {
-                r = image_find(name, &root);
+                r = image_find(name, &p->root);
                 if (r == -ENOENT)
                         return log_error_errno(r, "No image '%s' in /var/lib/machines, /usr/local/lib/machines or /usr/lib/machines.",
                                                name);
                 if (r < 0)
                         return log_error_errno(r, "Failed to look up image '%s': %m", name);
         }
-        r = resolve_command(root, s->parameters[0], &exec_path);
+        r = resolve_command(p->root, s->parameters[0], &p->exec_path);
         if (r == -ENOENT)
-                return log_error_errno(r, "No executable '%s' in %s.", s->parameters[0], root);
+                return log_error_errno(r, "No executable '%s' in %s.", s->parameters[0], p->root);
         if (r < 0)
-                return log_error_errno(r, "Failed to look for '%s' in %s: %m", s->parameters[0], root);
+                return log_error_errno(r, "Failed to look for '%s' in %s: %m", s->parameters[0], p->root);
 
-        _cleanup_(user_record_done) UserRecord user = {};
         if (s->user) {
-                _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int root_fd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 _cleanup_close_ int pfd = root_fd < 0 ? -EBADF : openat_in_root(root_fd, "/etc/passwd", O_RDONLY);
                 _cleanup_free_ char *passwd = NULL;
                 if (pfd >= 0) {
-                        char p[64];
-                        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
-                        (void) read_full_file_at(AT_FDCWD, p, &passwd, NULL);
+                        char path[64];
+                        snprintf(path, sizeof(path), "/proc/self/fd/%d", pfd);
+                        (void) read_full_file_at(AT_FDCWD, path, &passwd, NULL);
                 }
-                r = passwd_find(passwd, s->user, &user);
+                r = passwd_find(passwd, s->user, &p->user);
                 if (r == -ESRCH)
                         return log_error_errno(r, "User '%s' does not exist in the image's /etc/passwd.", s->user);
                 if (r < 0)
                         return log_error_errno(r, "Failed to look up user '%s' in the image: %m", s->user);
+                p->has_user = true;
         }
 
-        Id128 uuid = s->uuid;
-        if (id128_is_null(&uuid)) {
+        p->uuid = s->uuid;
+        if (id128_is_null(&p->uuid)) {
                 uint8_t rnd[16];
                 if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
                         return log_error_errno(errno, "Failed to get random bytes: %m");
-                uuid = id128_make_v4(rnd);
+                p->uuid = id128_make_v4(rnd);
         }
+        return 0;
+}
+
+static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(single_process_done) SingleProcess sp = {};
+        _cleanup_free_ char *unit = NULL;
+        int r;
+
+        r = single_process_prepare(name, s, &sp);
+        if (r < 0)
+                return r;
+        const char *root = sp.root;
+        Id128 uuid = sp.uuid;
 
         if (asprintf(&unit, "berth-%s.service", name) < 0)
                 return log_oom();
-        r = transient_single_process_call(bus, unit, name, root, exec_path, &uuid, s, s->user ? &user : NULL, &call);
+        r = transient_single_process_call(bus, unit, name, root, sp.exec_path, &uuid, s, sp.has_user ? &sp.user : NULL, &call);
         if (r < 0)
                 return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
         r = wait_transient(bus, call, unit);
@@ -637,4 +666,184 @@ int verb_status(int argc, char **argv) {
                 (void) unit_show_journal(unit, 10);
         }
         return 0;
+}
+
+int verb_register(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        enum { ARG_ROOT = 0x100, ARG_UUID, ARG_LEADER, ARG_UNIT };
+        static const struct option options[] = {
+                { "help",   no_argument,       NULL, 'h'        },
+                { "root",   required_argument, NULL, ARG_ROOT   },
+                { "uuid",   required_argument, NULL, ARG_UUID   },
+                { "leader", required_argument, NULL, ARG_LEADER },
+                { "unit",   required_argument, NULL, ARG_UNIT   },
+                {}
+        };
+        _cleanup_free_ char *unit_root = NULL, *leader_buf = NULL;
+        const char *root = "/", *leader_s = getenv("MAINPID"), *unit = NULL;
+        Id128 id = {};
+        int c, r;
+
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("berth register NAME [--unit=UNIT | --leader=PID --root=DIR --uuid=ID]\n\n"
+                               "Register a running process with systemd-machined as the machine NAME, class\n"
+                               "container, in the process's own unit: the main process of UNIT (with its\n"
+                               "RootDirectory= and container_uuid=), or PID (default: $MAINPID).\n");
+                        return 0;
+                case ARG_ROOT:
+                        root = optarg;
+                        break;
+                case ARG_UUID:
+                        if (id128_from_string(optarg, &id) < 0)
+                                return log_error("Invalid --uuid= '%s'.", optarg), 1;
+                        break;
+                case ARG_LEADER:
+                        leader_s = optarg;
+                        break;
+                case ARG_UNIT:
+                        unit = optarg;
+                        break;
+                default:
+                        return log_error("Option '%s' is not known; see 'berth register --help'.", argv[optind - 1]), 1;
+                }
+        if (require_name(argc, argv, optind, "register") < 0)
+                return 1;
+        const char *name = argv[optind];
+        if (open_system_bus(&bus) < 0)
+                return 1;
+
+        if (unit) {
+                /* All from the unit: its main process, its root directory, the uuid in its environment. */
+                pid_t main_pid = 0;
+                r = unit_get_main_pid(bus, unit, &main_pid);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to find the main process of %s: %m", unit), 1;
+                if (main_pid <= 0) {
+                        log_warning("Machine %s ran unregistered: %s has no main process (any more).", name, unit);
+                        return 0;
+                }
+                if (asprintf(&leader_buf, "%d", (int) main_pid) < 0)
+                        return log_oom(), 1;
+                leader_s = leader_buf;
+                (void) unit_get_exec_context(bus, unit, &unit_root, &id);
+                if (unit_root)
+                        root = unit_root;
+        }
+        unsigned leader;
+        if (!leader_s || safe_atou(leader_s, &leader) < 0 || leader == 0)
+                return log_error("berth register needs --leader=PID, --unit=UNIT or $MAINPID."), 1;
+
+        MachineRegistration m = { .name = name, .id = id, .root_directory = root, .leader = (pid_t) leader, .keep_unit = true };
+        r = machine_register(bus, &m, &error);
+        if (r < 0) {
+                if (pid_is_gone((pid_t) leader)) {
+                        log_warning("Machine %s ran unregistered: its process had already exited.", name);
+                        return 0;
+                }
+                return log_error_errno(r, "Failed to register machine %s with systemd-machined: %s", name,
+                                       error.message ?: strerror(-r)), 1;
+        }
+        return 0;
+}
+
+int verb_generate_unit(int argc, char **argv) {
+        _cleanup_(settings_done) Settings s;
+        _cleanup_(single_process_done) SingleProcess sp = {};
+        _cleanup_strv_free_ char **rest = NULL;
+        _cleanup_free_ char *error = NULL, *self = NULL, *output = NULL, *tmp = NULL;
+        int r;
+
+        settings_init(&s);
+        if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+                printf("berth generate-unit NAME [--output=PATH] [RUN OPTIONS...] [-- COMMAND [ARGS...]]\n\n"
+                       "Print (or write to PATH) a unit file for /etc/systemd/system equivalent to what\n"
+                       "'berth start' with the same arguments starts: with a COMMAND a single-process machine\n"
+                       "(registered by an ExecStartPost= of berth's), else a booted machine. Enable it with\n"
+                       "systemctl enable.\n");
+                return 0;
+        }
+        if (argc < 2 || argv[1][0] == '-')
+                return log_error("berth generate-unit needs a machine name first; see 'berth generate-unit --help'."), 1;
+        const char *name = argv[1];
+        if (!machine_name_is_valid(name))
+                return log_error("Invalid machine name '%s'.", name), 1;
+
+        /* --output= is ours; the rest are run's options. */
+        if (strv_extend(&rest, "generate-unit") < 0)
+                return log_oom(), 1;
+        bool after_dashes = false;
+        for (int i = 2; i < argc; i++) {
+                const char *o = after_dashes ? NULL : startswith(argv[i], "--output=");
+                if (!after_dashes && streq(argv[i], "--output")) {
+                        if (i + 1 >= argc)
+                                return log_error("--output needs a path."), 1;
+                        o = argv[++i];
+                }
+                if (o) {
+                        free(output);
+                        output = strdup(o);
+                        continue;
+                }
+                if (streq(argv[i], "--"))
+                        after_dashes = true;
+                if (strv_extend(&rest, argv[i]) < 0)
+                        return log_oom(), 1;
+        }
+        r = settings_parse_run_argv(&s, (int) strv_length(rest), rest, &error);
+        if (r < 0)
+                return log_error("%s", error ?: "Invalid arguments."), 1;
+
+        self = realpath("/proc/self/exe", NULL);
+        if (!self)
+                return log_error_errno(errno, "Failed to find berth's own binary: %m"), 1;
+
+        _cleanup_fclose_ FILE *f = NULL;
+        if (output) {
+                if (asprintf(&tmp, "%s.XXXXXX", output) < 0)
+                        return log_oom(), 1;
+                int fd = mkostemp(tmp, O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "Failed to create %s: %m", tmp), 1;
+                (void) fchmod(fd, 0644);
+                f = fdopen(fd, "w");
+                if (!f) {
+                        close(fd);
+                        return log_error_errno(errno, "Failed to open %s: %m", tmp), 1;
+                }
+        }
+        FILE *out = f ?: stdout;
+        if (output && strv_length(s.parameters) > 0) {
+                const char *b = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+                _cleanup_free_ char *want = NULL;
+                if (asprintf(&want, "%s.service", name) >= 0 && !streq(b, want))
+                        log_warning("The unit should be named %s: its registration names the machine after the unit.", want);
+        }
+
+        if (strv_length(s.parameters) > 0) {
+                r = single_process_prepare(name, &s, &sp);
+                if (r >= 0)
+                        r = unit_file_single_process(out, self, name, sp.root, sp.exec_path, &sp.uuid, &s,
+                                                     sp.has_user ? &sp.user : NULL);
+        } else {
+                _cleanup_free_ char *image = NULL;
+                if (!s.directory && image_find(name, &image) < 0)
+                        log_warning("No image '%s' in /var/lib/machines yet; the unit will need it.", name);
+                r = unit_file_booted(out, self, name, rest + 1);
+        }
+        if (r == -EOPNOTSUPP)
+                log_error("A unit file cannot express one of these options (an overlay or a +PATH bind).");
+        else if (r < 0 && r != -EINVAL)
+                log_error_errno(r, "Failed to write the unit: %m");
+        if (r >= 0 && f && (fflush(f) != 0 || ferror(f)))
+                r = log_error_errno(errno, "Failed to write %s: %m", tmp);
+        if (r >= 0 && f && rename(tmp, output) < 0)
+                r = log_error_errno(errno, "Failed to move the unit into place as %s: %m", output);
+        if (r < 0 && tmp)
+                (void) unlink(tmp);
+        return r < 0 ? 1 : 0;
 }

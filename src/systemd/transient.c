@@ -9,13 +9,13 @@
 #include "transient.h"
 
 /* What run's seccomp filter refuses, by name, for SystemCallFilter=~. */
-static const char *const refused_syscalls[] = {
+const char *const refused_syscalls[] = {
         "kexec_load", "kexec_file_load", "swapon",      "swapoff",       "add_key",       "request_key",
         "keyctl",     "bpf",             "perf_event_open", "open_by_handle_at", "lookup_dcookie", "uselib",
         "userfaultfd", "init_module",    "finit_module", "delete_module", "settimeofday",  "clock_settime",
         "clock_adjtime", "adjtimex",     "iopl",        "ioperm",        "acct",          "syslog",
         "reboot",     "nfsservctl",      "_sysctl",     "vm86",          "vm86old",       "stime",
-        "pciconfig_iobase", "pciconfig_read", "pciconfig_write",
+        "pciconfig_iobase", "pciconfig_read", "pciconfig_write", NULL,
 };
 
 uint64_t single_process_capabilities(const Settings *s) {
@@ -205,7 +205,7 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
         if (s->private_network && (r = sd_bus_message_append(m, "(sv)", "PrivateNetwork", "b", 1)) < 0)
                 return r;
 
-        for (size_t i = 0; i < ELEMENTSOF(refused_syscalls); i++)
+        for (size_t i = 0; refused_syscalls[i]; i++)
                 if (strv_extend(&filter, refused_syscalls[i]) < 0)
                         return -ENOMEM;
         r = sd_bus_message_open_container(m, 'r', "sv");

@@ -6,6 +6,9 @@
 #include "settings.h"
 #include "user.h"
 
+/* What run's seccomp filter refuses, by name, NULL-terminated: SystemCallFilter=~ of single-process units. */
+extern const char *const refused_syscalls[];
+
 /* The capabilities a single-process machine keeps: nspawn's default set without
  * CAP_SYS_ADMIN and CAP_SYS_PTRACE, then --capability= and --drop-capability=. */
 uint64_t single_process_capabilities(const Settings *s);

@@ -142,3 +142,35 @@ int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret) {
         *ret = (pid_t) pid;
         return 0;
 }
+
+int unit_get_exec_context(sd_bus *bus, const char *unit, char **ret_root, Id128 *ret_uuid) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **env = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply, "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                       "RootDirectory", &error, ret_root);
+        if (r < 0)
+                return r;
+        if (sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                     "Environment", &error, &env) >= 0) {
+                for (char **e = env; e && *e; e++) {
+                        const char *v = startswith(*e, "container_uuid=");
+                        if (v)
+                                (void) id128_from_string(v, ret_uuid);
+                }
+                for (char **e = env; e && *e; e++)
+                        free(*e);
+                free(env);
+        }
+        return 0;
+}

@@ -4,6 +4,8 @@
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
+#include "parse-util.h"
+
 /* Starts or stops a unit through systemd's D-Bus API and waits until its job is done.
  * Returns 0 when the job's result is "done"; -EIO with *ret_result (e.g. "failed",
  * "timeout", "dependency") otherwise; a negative errno with *error on D-Bus failures. */
@@ -21,3 +23,6 @@ int unit_call_job_and_wait(sd_bus *bus, sd_bus_message *call, char **ret_result,
 
 /* The main process of a service unit; 0 when it has none (any more). */
 int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret);
+
+/* A service's RootDirectory= and the container_uuid= of its Environment= (left as is if absent). */
+int unit_get_exec_context(sd_bus *bus, const char *unit, char **ret_root, Id128 *ret_uuid);

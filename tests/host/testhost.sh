@@ -35,7 +35,10 @@ testhost_prepare_image() {
 # Installs berth's units into the test host, running the binary of the build tree.
 testhost_install_units() {
         local dir=$1 build=$2
-        sed "s|^ExecStart=[^ ]*/berth |ExecStart=$build/berth |" "$build/berth@.service" > "$dir/etc/systemd/system/berth@.service"
+        local u
+        for u in berth@.service berth-register@.service; do
+                sed "s|^ExecStart=[^ ]*/berth |ExecStart=$build/berth |" "$build/$u" > "$dir/etc/systemd/system/$u"
+        done
 }
 
 testhost_boot() {

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdio.h>
+
+#include "parse-util.h"
+#include "settings.h"
+#include "user.h"
+
+/* Writes a unit file for /etc/systemd/system equivalent to what "berth start" starts:
+ * a single-process machine (exec_path set; registered by an ExecStartPost= of berth's),
+ * or a booted machine running berth's launcher with the given run options. */
+int unit_file_single_process(FILE *f, const char *berth_path, const char *machine, const char *root,
+                             const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user);
+int unit_file_booted(FILE *f, const char *berth_path, const char *machine, char **run_options);
+
+/* Quotes one word for an Exec*= line: "..." with \, " escaped, $ and % doubled. */
+int unit_file_quote(const char *word, char **ret);

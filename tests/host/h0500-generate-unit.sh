@@ -1,0 +1,40 @@
+#!/bin/bash
+# berth generate-unit: unit files that systemctl starts and enables like any service.
+. "$(dirname "$0")/../lib/tap.sh"
+
+R=$TEST_TMP/root
+make_busybox_root "$R"
+cp -a "$R" /var/lib/machines/genimg
+trap 'rm -rf /var/lib/machines/genimg "$TEST_TMP"' EXIT
+
+test_expect_success 'a single-process unit file: systemctl starts it, machinectl lists it' '
+        "$BERTH" generate-unit gen1 -D /var/lib/machines/genimg -E GREETING=hi --output=/etc/systemd/system/gen1.service \
+                -- /bin/sh -c "echo \$GREETING > /tmp/g; sleep 100" &&
+        test_when_finished "systemctl stop gen1.service; rm -f /etc/systemd/system/gen1.service; systemctl daemon-reload" &&
+        systemctl daemon-reload && systemctl start gen1.service &&
+        wait_for "machinectl show gen1" 10 &&
+        expect_eq "$(machinectl show gen1 -p Unit --value)" gen1.service &&
+        expect_eq "$(machinectl show gen1 -p Leader --value)" "$(systemctl show gen1.service -p MainPID --value)" &&
+        systemctl stop gen1.service && ! machinectl show gen1 >/dev/null 2>&1
+'
+test_expect_success 'systemctl enable puts it into machines.target' '
+        "$BERTH" generate-unit gen2 -D /var/lib/machines/genimg --output=/etc/systemd/system/gen2.service -- /bin/sleep 100 &&
+        test_when_finished "systemctl disable gen2.service; rm -f /etc/systemd/system/gen2.service; systemctl daemon-reload" &&
+        systemctl daemon-reload && systemctl enable gen2.service 2>/dev/null &&
+        test -L /etc/systemd/system/machines.target.wants/gen2.service
+'
+test_expect_success 'a booted unit file runs the launcher like berth@.service' '
+        "$BERTH" generate-unit hostos -E FROM_UNIT=1 --output=/etc/systemd/system/genboot.service &&
+        test_when_finished "systemctl stop genboot.service; rm -f /etc/systemd/system/genboot.service; systemctl daemon-reload" &&
+        grep -q "^Type=notify" /etc/systemd/system/genboot.service &&
+        systemctl daemon-reload && systemctl start genboot.service &&
+        expect_eq "$(machinectl show hostos -p Unit --value)" genboot.service &&
+        leader=$(machinectl show hostos -p Leader --value) && tr "\0" "\n" < /proc/$leader/environ | grep -q FROM_UNIT=1 &&
+        systemctl stop genboot.service && expect_eq "$(systemctl show genboot.service -p Result --value)" success
+'
+test_expect_success 'without --output it prints the unit; bad input is refused' '
+        out=$("$BERTH" generate-unit gen3 -D /var/lib/machines/genimg -- /bin/true) && expect_contains "RootDirectory=/var/lib/machines/genimg" "$out" &&
+        ! "$BERTH" generate-unit gen4 -D /var/lib/machines/genimg -x -- /bin/true 2>/dev/null &&
+        ! "$BERTH" generate-unit "bad name" -- /bin/true 2>/dev/null
+'
+test_done
