@@ -121,36 +121,33 @@ static const char start_usage[] =
         "It takes -D, --bind, --bind-ro, --tmpfs, --inaccessible, --read-only, -E, --chdir, -u,\n"
         "--uuid, --capability, --drop-capability, --private-network, --slice, --register.\n";
 
-static int start_template(sd_bus *bus, const char *name) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *unit = NULL, *result = NULL;
-        int r;
-
-        if (unit_name_for_machine(name, &unit) < 0)
-                return log_oom();
-        r = unit_start_and_wait(bus, unit, &result, &error);
+/* Says why a start job failed: the job's result and the unit's last log lines, or the D-Bus error. */
+static int report_start(const char *unit, int r, const char *result, const sd_bus_error *error) {
         if (r == -EIO) {
                 log_error("Failed to start %s: the job ended with '%s'. Its last log lines:", unit, result);
                 (void) unit_show_journal(unit, 10);
                 return r;
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to start %s: %s", unit, error.message ?: strerror(-r));
+                return log_error_errno(r, "Failed to start %s: %s", unit, error->message ?: strerror(-r));
         return 0;
+}
+
+static int start_template(sd_bus *bus, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *unit = NULL, *result = NULL;
+
+        if (unit_name_for_machine(name, &unit) < 0)
+                return log_oom();
+        int r = unit_start_and_wait(bus, unit, &result, &error);
+        return report_start(unit, r, result, &error);
 }
 
 static int wait_transient(sd_bus *bus, sd_bus_message *call, const char *unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *result = NULL;
         int r = unit_call_job_and_wait(bus, call, &result, &error);
-        if (r == -EIO) {
-                log_error("Failed to start %s: the job ended with '%s'. Its last log lines:", unit, result);
-                (void) unit_show_journal(unit, 10);
-                return r;
-        }
-        if (r < 0)
-                return log_error_errno(r, "Failed to start %s: %s", unit, error.message ?: strerror(-r));
-        return 0;
+        return report_start(unit, r, result, &error);
 }
 
 /* The options a single-process machine cannot take: it has no launcher to do them. */
