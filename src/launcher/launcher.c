@@ -773,6 +773,43 @@ static int launcher_prepare(Launcher *l) {
         if (!S_ISDIR(st.st_mode))
                 return log_error_errno(ENOTDIR, "%s is not a directory.", l->directory);
 
+        /* The name, from the image unless given. */
+        if (s->machine)
+                l->machine = strdup(s->machine);
+        else {
+                char host[HOST_NAME_MAX + 1] = {};
+                (void) gethostname(host, sizeof(host) - 1);
+                r = machine_name_from_directory(l->directory, host, &l->machine);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_error_errno(r, "Failed to derive a machine name from %s; use -M NAME.", l->directory);
+        }
+        if (!l->machine)
+                return log_oom();
+
+        /* The settings file, under that name, before anything looks at the settings. */
+        {
+                _cleanup_free_ char *file = NULL, *error = NULL;
+                r = settings_load(s, l->machine, l->directory, &file);
+                if (r < 0)
+                        return r;
+                if (file && settings_verify(s, &error) < 0)
+                        return log_error_errno(EINVAL, "%s (with %s)", error ?: "Conflicting settings.", file);
+        }
+
+        if (!s->machine && s->ephemeral) {
+                /* Several throw-away machines of one image may run at once. */
+                uint8_t rnd[4];
+                _cleanup_free_ char *n = NULL;
+                if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                        return log_error_errno(errno, "Failed to get random bytes: %m");
+                if (asprintf(&n, "%.55s-%02x%02x%02x%02x", l->machine, rnd[0], rnd[1], rnd[2], rnd[3]) < 0)
+                        return log_oom();
+                free(l->machine);
+                l->machine = TAKE_PTR(n);
+        }
+
         if (s->start_mode == START_BOOT) {
                 r = directory_has_os_release(l->directory);
                 if (r < 0)
@@ -795,50 +832,6 @@ static int launcher_prepare(Launcher *l) {
                         return log_oom();
                 if (access(usr, F_OK) < 0)
                         return log_error_errno(ENOMEDIUM, "--volatile=yes needs a /usr in %s.", l->directory);
-        }
-
-        /* The name. */
-        if (s->machine)
-                l->machine = strdup(s->machine);
-        else {
-                char host[HOST_NAME_MAX + 1] = {};
-                (void) gethostname(host, sizeof(host) - 1);
-                r = machine_name_from_directory(l->directory, host, &l->machine);
-                if (r == -ENOMEM)
-                        return log_oom();
-                if (r < 0)
-                        return log_error_errno(r, "Failed to derive a machine name from %s; use -M NAME.", l->directory);
-                if (s->ephemeral) {
-                        /* Several throw-away machines of one image may run at once. */
-                        uint8_t rnd[4];
-                        _cleanup_free_ char *n = NULL;
-                        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                                return log_error_errno(errno, "Failed to get random bytes: %m");
-                        if (asprintf(&n, "%.55s-%02x%02x%02x%02x", l->machine, rnd[0], rnd[1], rnd[2], rnd[3]) < 0)
-                                return log_oom();
-                        free(l->machine);
-                        l->machine = TAKE_PTR(n);
-                }
-        }
-        if (!l->machine)
-                return log_oom();
-
-        /* The settings file, under the image's name (not the random one of -x). */
-        {
-                _cleanup_free_ char *file = NULL, *error = NULL;
-                const char *base = s->machine ?: l->machine;
-                _cleanup_free_ char *plain = NULL;
-                if (!s->machine && s->ephemeral && (plain = strdup(l->machine))) {
-                        char *dash = strrchr(plain, '-');
-                        if (dash)
-                                *dash = 0;
-                        base = plain;
-                }
-                r = settings_load(s, base, l->directory, &file);
-                if (r < 0)
-                        return r;
-                if (file && settings_verify(s, &error) < 0)
-                        return log_error_errno(EINVAL, "%s (with %s)", error ?: "Conflicting settings.", file);
         }
 
         /* The id: given, the image's own, or new. */

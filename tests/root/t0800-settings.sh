@@ -57,5 +57,12 @@ test_expect_success 'a file that conflicts with the command line fails with one 
         err=$(brun -x -D "$R" true 2>&1); rc=$?
         test $rc -ne 0 && expect_contains "sett.berth" "$err" && expect_eq "$(echo "$err" | wc -l)" 1
 '
+test_expect_success 'a file'"'"'s Boot=yes is checked like --boot: an image without os-release is refused' '
+        cleanup_files
+        rm -f "$R/etc/os-release" && test_when_finished "printf \"ID=busybox\\n\" > $R/etc/os-release" &&
+        printf "[Exec]\nBoot=yes\n" > /etc/berth/sett.berth &&
+        err=$(brun -D "$R" 2>&1); rc=$?
+        test $rc -ne 0 && expect_contains "os-release" "$err"
+'
 cleanup_files
 test_done
