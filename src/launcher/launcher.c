@@ -542,16 +542,30 @@ static int child_run(Launcher *l) {
         (void) fd_cloexec_all_above_stdio();
 
         if (s->start_mode == START_PID2) {
+                /* The payload waits on this pipe until the stub has closed the launcher's descriptors,
+                 * so that it never sees them in /proc/1/fd. */
+                int gate[2];
+                if (pipe2(gate, O_CLOEXEC) < 0)
+                        return log_error_errno(errno, "Failed to create a pipe: %m"), EXIT_FAILURE;
                 pid_t p = fork();
                 if (p < 0)
                         return log_error_errno(errno, "Failed to fork the payload: %m"), EXIT_FAILURE;
                 if (p > 0) {
                         /* The stub stays in the machine: it keeps nothing of the launcher's. */
-                        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-                                for (int fd = 3; fd < 1024; fd++)
+                        int w = gate[1];
+                        if (w != 3)
+                                (void) dup3(w, 3, O_CLOEXEC);
+                        if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
+                                for (int fd = 4; fd < 1024; fd++)
                                         (void) close(fd);
+                        (void) write(3, "x", 1);
+                        (void) close(3);
                         stub_init_run(p);
                 }
+                char c;
+                safe_close(gate[1]);
+                (void) read(gate[0], &c, 1); /* EOF or a byte: either way the stub is done */
+                safe_close(gate[0]);
                 sigset_t none;
                 sigemptyset(&none);
                 (void) sigprocmask(SIG_SETMASK, &none, NULL);
@@ -638,10 +652,16 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+static int notify_process(Launcher *l);
+
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Launcher *l = userdata;
         l->exit_info = *si;
         l->exited = true;
+        /* What the machine said just before it exited is not lost to the order of events. */
+        if (l->notify_fd >= 0)
+                for (unsigned i = 0; i < 64 && notify_process(l) >= 0; i++)
+                        ;
         if (l->forward)
                 (void) pty_forward_drain(l->forward, 5 * 1000 * 1000);
         else if (l->console_source)
@@ -686,13 +706,13 @@ static int on_console_output(sd_event_source *s, int fd, uint32_t revents, void 
         return 0;
 }
 
-static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Launcher *l = userdata;
+/* Reads one datagram from the notify socket and acts on it; -EAGAIN when there is none. */
+static int notify_process(Launcher *l) {
         char buf[4096];
 
-        ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+        ssize_t n = recv(l->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
         if (n < 0)
-                return 0;
+                return -errno;
         buf[n] = 0;
 
         for (char *line = buf; line && *line;) {
@@ -711,6 +731,11 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         (void) sd_notifyf(false, "%s", line);
                 line = nl ? nl + 1 : NULL;
         }
+        return 0;
+}
+
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void) notify_process(userdata);
         return 0;
 }
 
