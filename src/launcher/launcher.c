@@ -1063,19 +1063,23 @@ static int launcher_register(Launcher *l) {
                 .properties = s->properties,
         };
         r = machine_register(l->bus, &m, &error);
-        if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists")) {
-                /* A registration of berth's whose leader is gone is what a killed launcher left
-                 * behind (its payload died with it): take it down, then retry. A running machine
-                 * (a single-process one has no launcher and no lock) is refused. */
+        /* A registration of berth's whose leader is gone is what a killed launcher left behind
+         * (its payload died with it): take it down and retry, for a few seconds while machined
+         * lets go of it. A running machine (a single-process one has no launcher and no lock)
+         * is refused. */
+        for (unsigned attempt = 0; r < 0 && attempt < 50 && sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists");
+             attempt++) {
                 _cleanup_free_ char *service = NULL;
                 pid_t leader = 0;
-                if (machine_get_service(l->bus, l->machine, &service, &leader) > 0 && streq(service, "berth") &&
-                    leader_is_gone(leader)) {
-                        log_debug("Removing the stale registration of machine %s.", l->machine);
-                        (void) machine_terminate_and_wait(l->bus, l->machine, 5 * 1000 * 1000);
-                        sd_bus_error_free(&error);
-                        r = machine_register(l->bus, &m, &error);
-                }
+                if (machine_get_service(l->bus, l->machine, &service, &leader) > 0 &&
+                    (!streq(service, "berth") || !leader_is_gone(leader)))
+                        break;
+                log_debug("Removing the stale registration of machine %s.", l->machine);
+                (void) machine_terminate_and_wait(l->bus, l->machine, 1000 * 1000);
+                struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+                sd_bus_error_free(&error);
+                r = machine_register(l->bus, &m, &error);
         }
         if (r < 0) {
                 if (s->register_mode == REGISTER_AUTO && machined_error_is_absent(&error, r)) {
