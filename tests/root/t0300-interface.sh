@@ -98,6 +98,18 @@ test_expect_success 'the payload has its own session and never the host terminal
         out=$(brun -D "$R" probe session | grep nnp) && expect_eq "$out" nnp=0 &&
         out=$(brun --no-new-privileges -D "$R" probe session | grep nnp) && expect_eq "$out" nnp=1
 '
+test_expect_success 'the supervisor is not dumpable: a peer without CAP_SYS_PTRACE cannot look into it' '
+        # Both run without CAP_SYS_PTRACE, so the capability subset rule passes and only
+        # dumpability decides; a plain process is the control.
+        D="capsh --drop=cap_sys_ptrace --"
+        $D -c "exec $BERTH run -q -P -D $R sleep 3" & pid=$!
+        $D -c "exec sleep 3" & other=$!
+        machine_leader $pid >/dev/null
+        $D -c "readlink /proc/$other/exe" >/dev/null; control=$?
+        $D -c "readlink /proc/$pid/exe" >/dev/null 2>&1; supervisor=$?
+        wait $pid; wait $other
+        expect_eq $control 0 && test $supervisor -ne 0
+'
 test_expect_success '--private-network: loopback only, up' '
         out=$(brun --private-network -D "$R" /bin/sh -c "ls /sys/class/net | tr \"\n\" \" \"; cat /sys/class/net/lo/operstate") &&
         expect_eq "$out" "lo unknown"
