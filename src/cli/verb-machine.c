@@ -24,10 +24,6 @@
 #include "unit.h"
 #include "verbs.h"
 
-#define MACHINED_SERVICE "org.freedesktop.machine1"
-#define MACHINED_PATH "/org/freedesktop/machine1"
-#define MACHINED_MANAGER "org.freedesktop.machine1.Manager"
-#define MACHINE_INTERFACE "org.freedesktop.machine1.Machine"
 
 static int arg_json = false;
 static int arg_legend = true;
@@ -77,21 +73,10 @@ static int open_system_bus(sd_bus **ret) {
 /* Returns 1 and the machine's object path, 0 if machined does not know it. */
 static int machine_path(sd_bus *bus, const char *name, char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path;
-        int r;
-
-        r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachine", &error, &reply, "s", name);
-        if (r < 0) {
-                if (sd_bus_error_has_name(&error, "org.freedesktop.machine1.NoSuchMachine"))
-                        return 0;
-                return log_error_errno(r, "Failed to ask systemd-machined about %s: %s", name, error.message ?: strerror(-r));
-        }
-        r = sd_bus_message_read(reply, "o", &path);
+        int r = machine_get_path(bus, name, ret, &error);
         if (r < 0)
-                return r;
-        *ret = strdup(path);
-        return *ret ? 1 : -ENOMEM;
+                return log_error_errno(r, "Failed to ask systemd-machined about %s: %s", name, error.message ?: strerror(-r));
+        return r;
 }
 
 static bool pid_is_gone(pid_t pid) {
@@ -423,7 +408,7 @@ int verb_stop(int argc, char **argv) {
                 return 1;
         if (r == 0)
                 return log_error("Machine %s is not running.", name), 1;
-        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Unit", &error, &unit);
+        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", &error, &unit);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the unit of machine %s: %s", name, error.message ?: strerror(-r)), 1;
 
@@ -504,7 +489,7 @@ int verb_list(int argc, char **argv) {
                 printf("%-24s %-10s %-8s %-32s %s\n", "MACHINE", "CLASS", "SERVICE", "UNIT", "OS");
         while ((r = sd_bus_message_read(reply, "(ssso)", &name, &class, &service, &path)) > 0) {
                 _cleanup_free_ char *unit = NULL, *os = NULL;
-                (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Unit", NULL, &unit);
+                (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", NULL, &unit);
                 os = machine_os(bus, name);
                 if (arg_json) {
                         printf("%s{\"name\":", n > 0 ? "," : "");
@@ -544,7 +529,7 @@ static int print_properties(sd_bus *bus, const char *path, bool all) {
         int r;
 
         r = sd_bus_call_method(bus, MACHINED_SERVICE, path, "org.freedesktop.DBus.Properties", "GetAll", &error, &reply, "s",
-                               MACHINE_INTERFACE);
+                               MACHINED_MACHINE);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the machine's properties: %s", error.message ?: strerror(-r));
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
@@ -637,12 +622,12 @@ int verb_status(int argc, char **argv) {
         if (r <= 0)
                 return 1;
 
-        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Unit", NULL, &unit);
-        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "RootDirectory", NULL, &root);
-        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Class", NULL, &class);
-        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Service", NULL, &service);
-        (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Leader", NULL, 'u', &leader);
-        (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINE_INTERFACE, "Timestamp", NULL, 't', &since);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", NULL, &unit);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "RootDirectory", NULL, &root);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Class", NULL, &class);
+        (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Service", NULL, &service);
+        (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Leader", NULL, 'u', &leader);
+        (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Timestamp", NULL, 't', &since);
         _cleanup_free_ char *os = machine_os(bus, name);
 
         char when[64] = "-";

@@ -8,9 +8,6 @@
 #include "macro.h"
 #include "unit-property.h"
 
-#define MACHINED_SERVICE "org.freedesktop.machine1"
-#define MACHINED_PATH "/org/freedesktop/machine1"
-#define MACHINED_MANAGER "org.freedesktop.machine1.Manager"
 
 /* The devices every machine needs; nothing else of the host's is reachable (DevicePolicy=closed). */
 static const char *const device_allow[][2] = {
@@ -131,26 +128,37 @@ bool machined_error_is_absent(const sd_bus_error *error, int r) {
                IN_SET(r, -ENOENT, -ECONNREFUSED, -ECONNRESET, -ENOTCONN);
 }
 
-int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t *ret_leader) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+int machine_get_path(sd_bus *bus, const char *name, char **ret_path, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *path;
         int r;
 
-        r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachine", &error, &reply, "s",
+        r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachine", error, &reply, "s",
                                name);
         if (r < 0)
-                return sd_bus_error_has_name(&error, "org.freedesktop.machine1.NoSuchMachine") ? 0 : r;
+                return sd_bus_error_has_name(error, "org.freedesktop.machine1.NoSuchMachine") ? 0 : r;
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
                 return r;
-        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, "org.freedesktop.machine1.Machine", "Service", &error,
+        *ret_path = strdup(path);
+        return *ret_path ? 1 : -ENOMEM;
+}
+
+int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t *ret_leader) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = machine_get_path(bus, name, &path, &error);
+        if (r <= 0)
+                return r;
+        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Service", &error,
                                        ret_service);
         if (r < 0)
                 return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ? 0 : r;
         if (ret_leader) {
                 uint32_t leader = 0;
-                (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, "org.freedesktop.machine1.Machine", "Leader",
+                (void) sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Leader",
                                                    NULL, 'u', &leader);
                 *ret_leader = (pid_t) leader;
         }

@@ -7,6 +7,11 @@
 
 #include "parse-util.h"
 
+#define MACHINED_SERVICE "org.freedesktop.machine1"
+#define MACHINED_PATH "/org/freedesktop/machine1"
+#define MACHINED_MANAGER "org.freedesktop.machine1.Manager"
+#define MACHINED_MACHINE "org.freedesktop.machine1.Machine"
+
 typedef struct MachineRegistration {
         const char *name;
         Id128 id;
@@ -24,6 +29,9 @@ typedef struct MachineRegistration {
 int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *error);
 
 int machine_unregister(sd_bus *bus, const char *name);
+
+/* machined's object path of NAME: 1 and the path, 0 if it does not know it, or a negative errno with *error. */
+int machine_get_path(sd_bus *bus, const char *name, char **ret_path, sd_bus_error *error);
 
 /* Whether machined knows NAME, which service registered it and its leader: 1 and those, or 0. */
 int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t *ret_leader);
