@@ -63,7 +63,9 @@ typedef struct Launcher {
         char *cgroup_path;      /* berth's own cgroup for the machine, when not in a machined scope */
         bool cgroup_ns;         /* the host has cgroup2: the machine gets a cgroup namespace */
         sd_bus *bus;
+        char *systemd_name;     /* the unique bus name of systemd, the only one that may ask to stop the scope */
         bool registered;
+        sd_bus_message *register_reply;
         char *staging;
         char *inaccessible;
         char *ephemeral;
@@ -102,6 +104,7 @@ static void launcher_done(Launcher *l) {
         if (l->registered)
                 (void) machine_unregister(l->bus, l->machine);
         l->bus = sd_bus_flush_close_unref(l->bus);
+        free(l->systemd_name);
 
         if (l->cgroup_path) {
                 (void) cgroup_remove(l->cgroup_path);
@@ -652,6 +655,23 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* systemd stops the machine's scope: power the machine off as on the first SIGTERM. */
+static int on_request_stop(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Launcher *l = userdata;
+        const char *sender = sd_bus_message_get_sender(m);
+
+        /* Anyone on the system bus may send a signal to us; only systemd's counts. */
+        if (!l->systemd_name || !streq_ptr(sender, l->systemd_name)) {
+                log_debug("Ignoring RequestStop from %s.", sender ?: "?");
+                return 0;
+        }
+        log_debug("systemd stops the scope of machine %s, stopping the machine.", l->machine);
+        if (l->n_terminate == 0)
+                l->n_terminate = 1;
+        launcher_terminate(l, false);
+        return 0;
+}
+
 static int notify_process(Launcher *l);
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
@@ -674,6 +694,9 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                         if (l->console_mode == CONSOLE_PIPE)
                                 (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
                 }
+        /* Attached, the bus would be closed as the loop exits, before the machine is unregistered. */
+        if (l->bus)
+                (void) sd_bus_detach_event(l->bus);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -1033,9 +1056,50 @@ static bool leader_is_gone(pid_t pid) {
         return false;
 }
 
+static int on_register_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Launcher *l = userdata;
+        l->register_reply = sd_bus_message_ref(reply);
+        return 0;
+}
+
+/* machined answers CreateMachine once the scope has started, and never if the machine is
+ * terminated before that: then systemd asks berth to stop the scope, which has to be heard while
+ * waiting. -ECANCELED if so. */
+static int launcher_call_register(Launcher *l, const MachineRegistration *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        int r;
+
+        r = machine_register_message(l->bus, m, &msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_async(l->bus, &slot, msg, on_register_reply, l, 0);
+        if (r < 0)
+                return r;
+        while (!l->register_reply && l->n_terminate == 0) {
+                r = sd_bus_process(l->bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(l->bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return r;
+        }
+        if (!l->register_reply)
+                return -ECANCELED;
+        reply = TAKE_PTR(l->register_reply);
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(reply);
+                return sd_bus_error_copy(error, e);
+        }
+        return 0;
+}
+
 static int launcher_register(Launcher *l) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const Settings *s = l->settings;
+        const char *controller = NULL;
         int r;
 
         if ((s->slice || s->properties) && (s->keep_unit || s->register_mode == REGISTER_NO))
@@ -1052,6 +1116,26 @@ static int launcher_register(Launcher *l) {
                 return 0;
         }
 
+        if (!s->keep_unit) {
+                _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+                const char *unique = NULL, *systemd = NULL;
+
+                r = sd_bus_get_unique_name(l->bus, &unique);
+                if (r >= 0)
+                        r = sd_bus_get_name_creds(l->bus, "org.freedesktop.systemd1", SD_BUS_CREDS_UNIQUE_NAME, &creds);
+                if (r >= 0)
+                        r = sd_bus_creds_get_unique_name(creds, &systemd);
+                if (r >= 0 && !(l->systemd_name = strdup(systemd)))
+                        return log_oom();
+                if (r >= 0)
+                        r = sd_bus_match_signal(l->bus, NULL, NULL, NULL, "org.freedesktop.systemd1.Scope", "RequestStop",
+                                                on_request_stop, l);
+                if (r < 0)
+                        log_debug_errno(r, "Not the controller of the machine's scope, stopping it will kill it: %m");
+                else
+                        controller = unique;
+        }
+
         MachineRegistration m = {
                 .name = l->machine,
                 .id = l->uuid,
@@ -1061,8 +1145,9 @@ static int launcher_register(Launcher *l) {
                 .slice = s->slice,
                 .kill_signal = l->kill_signal,
                 .properties = s->properties,
+                .controller = controller,
         };
-        r = machine_register(l->bus, &m, &error);
+        r = launcher_call_register(l, &m, &error);
         /* A registration of berth's whose leader is gone is what a killed launcher left behind
          * (its payload died with it): take it down and retry, for a few seconds while machined
          * lets go of it. A running machine (a single-process one has no launcher and no lock)
@@ -1079,8 +1164,10 @@ static int launcher_register(Launcher *l) {
                 struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
                 nanosleep(&ts, NULL);
                 sd_bus_error_free(&error);
-                r = machine_register(l->bus, &m, &error);
+                r = launcher_call_register(l, &m, &error);
         }
+        if (r == -ECANCELED)
+                return log_error_errno(r, "Machine %s was stopped while it was being registered.", l->machine);
         if (r < 0) {
                 if (s->register_mode == REGISTER_AUTO && machined_error_is_absent(&error, r)) {
                         log_debug("systemd-machined is not available, running %s unregistered.", l->machine);
@@ -1220,6 +1307,9 @@ int launcher_run(Settings *s) {
             (r = sd_event_add_signal(l.event, NULL, SIGHUP, on_signal, &l)) < 0 ||
             (r = sd_event_add_child_pidfd(l.event, NULL, l.pidfd, WEXITED, on_child, &l)) < 0)
                 return log_error_errno(r, "Failed to watch the machine: %m"), EXIT_FAILURE;
+
+        if (l.registered && l.systemd_name && (r = sd_bus_attach_event(l.bus, l.event, SD_EVENT_PRIORITY_NORMAL)) < 0)
+                return log_error_errno(r, "Failed to watch the system bus: %m"), EXIT_FAILURE;
 
         if (l.notify_fd >= 0 && (r = sd_event_add_io(l.event, NULL, l.notify_fd, EPOLLIN, on_notify, &l)) < 0)
                 return log_error_errno(r, "Failed to watch the notify socket: %m"), EXIT_FAILURE;

@@ -43,6 +43,13 @@ static int append_scope_properties(sd_bus_message *msg, const MachineRegistratio
                                   "s", "mixed", "KillSignal", "i", (int32_t) m->kill_signal);
         if (r < 0)
                 return r;
+        /* A scope has no main process for KillMode=mixed to signal: with a controller, systemd
+         * asks it to stop the scope instead (RequestStop) and waits for the scope to empty. */
+        if (m->controller) {
+                r = sd_bus_message_append(msg, "(sv)", "Controller", "s", m->controller);
+                if (r < 0)
+                        return r;
+        }
 
         r = sd_bus_message_open_container(msg, 'r', "sv");
         if (r < 0)
@@ -83,7 +90,7 @@ static int append_scope_properties(sd_bus_message *msg, const MachineRegistratio
         return 0;
 }
 
-int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *error) {
+int machine_register_message(sd_bus *bus, const MachineRegistration *m, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         int r;
 
@@ -111,6 +118,15 @@ int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *er
                         return r;
         }
 
+        *ret = TAKE_PTR(msg);
+        return 0;
+}
+
+int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r = machine_register_message(bus, m, &msg);
+        if (r < 0)
+                return r;
         return sd_bus_call(bus, msg, 0, error, NULL);
 }
 
@@ -122,7 +138,7 @@ int machine_unregister(sd_bus *bus, const char *name) {
 bool machined_error_is_absent(const sd_bus_error *error, int r) {
         /* Not installed, not running, or masked (bus activation through systemd fails). */
         return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-                                      SD_BUS_ERROR_NO_SERVER, SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_TIMEOUT,
+                                      SD_BUS_ERROR_NO_SERVER, SD_BUS_ERROR_DISCONNECTED,
                                       "org.freedesktop.systemd1.UnitMasked", "org.freedesktop.systemd1.NoSuchUnit",
                                       "org.freedesktop.DBus.Error.Spawn.ServiceNotFound") ||
                IN_SET(r, -ENOENT, -ECONNREFUSED, -ECONNRESET, -ENOTCONN);

@@ -21,12 +21,16 @@ typedef struct MachineRegistration {
         const char *slice;      /* CreateMachine: the scope's slice */
         int kill_signal;
         char **properties;      /* CreateMachine: NAME=VALUE for the scope */
+        const char *controller; /* CreateMachine: the bus name systemd asks to stop the scope (RequestStop) */
 } MachineRegistration;
 
 /* Registers the machine with systemd-machined: RegisterMachine with keep_unit, else
  * CreateMachine, which starts machine-NAME.scope with the leader in it. On failure the
  * D-Bus error is in *error. Never logs. */
 int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *error);
+
+/* The Create/RegisterMachine call machine_register() makes, for callers that wait on their own. */
+int machine_register_message(sd_bus *bus, const MachineRegistration *m, sd_bus_message **ret);
 
 int machine_unregister(sd_bus *bus, const char *name);
 

@@ -88,6 +88,17 @@ test_expect_success 'machinectl kill signals the leader' '
         wait_for "machinectl show reg10" 10 && sleep 0.3 && machinectl kill --kill-whom=leader --signal=SIGUSR1 reg10
         timeout 20 tail --pid=$pid -f /dev/null; wait $pid; expect_eq $? 12
 '
+test_expect_success 'berth controls its scope: systemd asks it to stop the machine, nobody else can' '
+        start_sleeper reg13 || { kill $pid; return 1; }
+        test_when_finished "kill -KILL $pid"
+        ctl=$(systemctl show machine-reg13.scope -p Controller --value) &&
+        expect_contains ":" "$ctl" &&
+        busctl emit --destination="$ctl" /org/freedesktop/systemd1/unit/machine_2dreg13_2escope \
+                org.freedesktop.systemd1.Scope RequestStop && sleep 0.5 &&
+        machinectl show reg13 >/dev/null &&
+        timeout 20 systemctl stop machine-reg13.scope && wait $pid
+        ! machinectl show reg13 >/dev/null 2>&1
+'
 test_expect_success '--register=no does not register' '
         $BRUN --register=no -M reg11 -D "$R" sleep 2 & pid=$!
         machine_leader $pid >/dev/null; sleep 0.3

@@ -62,6 +62,14 @@ test_expect_success 'berth stop powers it off and waits' '
         expect_eq "$(systemctl is-active berth@$M.service)" inactive &&
         expect_eq "$(systemctl show berth@$M.service -p Result --value)" success
 '
+test_expect_success 'stopping the scope of a registered berth run powers the machine off cleanly' '
+        "$BERTH" run -q -b --private-network --link-journal=no -M $M -D /var/lib/machines/$M >/dev/null 2>&1 </dev/null &
+        pid=$! && test_when_finished "kill -KILL $pid" &&
+        wait_for "inside systemctl is-system-running 2>/dev/null | grep -qE \"running|degraded\"" 60 &&
+        expect_eq "$(machinectl show $M -p Unit --value)" machine-$M.scope &&
+        systemctl stop machine-$M.scope && wait $pid; rc=$?
+        expect_eq $rc 0
+'
 test_expect_success 'berth start NAME with run options: a reboot restarts it too, berth stop powers it off' '
         "$BERTH" start $M --link-journal=no && old=$(leader_of $M) &&
         expect_eq "$(machinectl show $M -p Unit --value)" berth-$M.service &&
