@@ -3,6 +3,7 @@
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -45,7 +46,19 @@ static int cgroup_own_path(char **ret) {
         return -ENOMEDIUM;
 }
 
-int cgroup_create_machine(const char *machine, char **ret_path) {
+static int cgroup_make(const char *path) {
+        if (mkdir(path, 0755) >= 0)
+                return 0;
+        if (errno != EEXIST)
+                return -errno;
+        /* Left by a run that was killed: empty it and take it over. */
+        (void) cgroup_remove(path);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int cgroup_create_machine(const char *machine, bool in_unit, char **ret_path) {
         _cleanup_free_ char *own = NULL, *path = NULL;
         const char *mnt;
         int r;
@@ -56,18 +69,58 @@ int cgroup_create_machine(const char *machine, char **ret_path) {
         r = cgroup_own_path(&own);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "%s%s/berth-%s", mnt, own, machine) < 0)
-                return -ENOMEM;
-        if (mkdir(path, 0755) < 0) {
-                if (errno != EEXIST)
+
+        /* Only a unit's own cgroup is split; anywhere else berth stays where it was started. */
+        const char *base = strrchr(own, '/');
+        if (!base || !(endswith(base, ".service") || endswith(base, ".scope")))
+                in_unit = false;
+
+        if (in_unit) {
+                _cleanup_free_ char *supervisor = NULL;
+                if (asprintf(&supervisor, "%s%s/supervisor", mnt, own) < 0)
+                        return -ENOMEM;
+                if (mkdir(supervisor, 0755) < 0 && errno != EEXIST)
                         return -errno;
-                /* Left by a run that was killed: empty it and take it over. */
-                (void) cgroup_remove(path);
-                if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                        return -errno;
+                r = cgroup_attach(supervisor, 0);
+                if (r < 0)
+                        return r;
         }
+
+        if (asprintf(&path, "%s%s/%s%s", mnt, own, in_unit ? "payload" : "berth-", in_unit ? "" : machine) < 0)
+                return -ENOMEM;
+        r = cgroup_make(path);
+        if (r < 0)
+                return r;
         *ret_path = TAKE_PTR(path);
         return 0;
+}
+
+int cgroup_delegate_controllers(const char *machine_path) {
+        _cleanup_free_ char *parent = NULL, *controllers = NULL, *file = NULL;
+        int r = 0;
+
+        const char *slash = strrchr(machine_path, '/');
+        if (!slash || !(parent = strndup(machine_path, (size_t) (slash - machine_path))))
+                return -ENOMEM;
+        if (asprintf(&file, "%s/cgroup.controllers", parent) < 0)
+                return -ENOMEM;
+        r = read_full_file_at(AT_FDCWD, file, &controllers, NULL);
+        if (r < 0)
+                return r;
+        free(file);
+        if (asprintf(&file, "%s/cgroup.subtree_control", parent) < 0)
+                return -ENOMEM;
+
+        /* One at a time: a controller the kernel refuses (a threaded one, say) does not keep
+         * the others from the machine. */
+        for (char *c = strtok(controllers, " \n"); c; c = strtok(NULL, " \n")) {
+                char buf[64];
+                snprintf(buf, sizeof(buf), "+%s", c);
+                int k = write_string_file_at(AT_FDCWD, file, buf, 0);
+                if (k < 0 && r >= 0)
+                        r = k;
+        }
+        return r;
 }
 
 int cgroup_attach(const char *path, pid_t pid) {

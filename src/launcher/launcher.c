@@ -1189,7 +1189,7 @@ static int launcher_setup_cgroup(Launcher *l) {
         if (!l->cgroup_ns || (l->registered && !l->settings->keep_unit))
                 return 0;
 
-        r = cgroup_create_machine(l->machine, &l->cgroup_path);
+        r = cgroup_create_machine(l->machine, l->settings->keep_unit, &l->cgroup_path);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the machine's cgroup: %m");
         _cleanup_free_ char *rec = NULL;
@@ -1200,6 +1200,11 @@ static int launcher_setup_cgroup(Launcher *l) {
         r = cgroup_attach(l->cgroup_path, l->pid);
         if (r < 0)
                 return log_error_errno(r, "Failed to move the machine into %s: %m", l->cgroup_path);
+        if (l->settings->keep_unit) {
+                r = cgroup_delegate_controllers(l->cgroup_path);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to pass every controller of the unit on to the machine: %m");
+        }
         return 0;
 }
 

@@ -62,6 +62,12 @@ static inline const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+/* Returns where suffix starts in s, or NULL if s does not end with it. */
+static inline const char *endswith(const char *s, const char *suffix) {
+        size_t l = strlen(s), k = strlen(suffix);
+        return k <= l && memcmp(s + l - k, suffix, k) == 0 ? s + l - k : NULL;
+}
+
 #define STR_IN_SET(x, ...)                                              \
         ({                                                              \
                 const char *_set_[] = { __VA_ARGS__ };                  \

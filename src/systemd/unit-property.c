@@ -153,11 +153,8 @@ int unit_property_parse(const char *assignment, UnitProperty *ret) {
                         return -EINVAL;
                 if (known[i].kind == VALUE_KILL_MODE && !STR_IN_SET(v, "control-group", "mixed", "process", "none"))
                         return -EINVAL;
-                if (known[i].kind == VALUE_SLICE) {
-                        size_t vl = strlen(v);
-                        if (vl <= 6 || strcmp(v + vl - 6, ".slice") != 0 || strchr(v, '/'))
-                                return -EINVAL;
-                }
+                if (known[i].kind == VALUE_SLICE && (!endswith(v, ".slice") || streq(v, ".slice") || strchr(v, '/')))
+                        return -EINVAL;
                 if (known[i].kind == VALUE_STRING && isempty(v))
                         return -EINVAL;
                 p.type = UNIT_PROPERTY_STRING;

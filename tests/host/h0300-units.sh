@@ -19,6 +19,13 @@ test_expect_success 'the machine runs in its unit, registered with machined' '
         cg=$(sed -n "s/^0:://p" /proc/$(leader_of $M)/cgroup) &&
         expect_contains "/machine.slice/berth@$M.service/" "$cg"
 '
+test_expect_success 'the unit'"'"'s cgroup is split: berth in supervisor, the machine in payload, none in the unit'"'"'s own' '
+        u=/sys/fs/cgroup/machine.slice/berth@$M.service &&
+        expect_eq "$(cat $u/cgroup.procs)" "" &&
+        expect_eq "$(cat $u/supervisor/cgroup.procs)" "$(systemctl show berth@$M.service -p MainPID --value)" &&
+        expect_eq "$(sed -n "s/^0:://p" /proc/$(leader_of $M)/cgroup)" /machine.slice/berth@$M.service/payload/init.scope &&
+        expect_eq "$(inside grep "^0::" /proc/1/cgroup)" 0::/init.scope
+'
 test_expect_success 'the machine'"'"'s journal: journalctl -M, and linked from /var/log/journal/ID' '
         id=$(cat /var/lib/machines/$M/etc/machine-id) &&
         wait_for "journalctl -M $M -q --no-pager | grep -q \"Reached target\"" 20 &&
