@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/random.h>
@@ -103,6 +104,7 @@ static const char start_usage[] =
         "With a COMMAND: a single-process machine, with no launcher process, as the transient unit\n"
         "berth-NAME.service confined by systemd's own sandboxing (RootDirectory= the image,\n"
         "PrivateUsers=, PrivateDevices=, ProtectProc=invisible, ...), registered with machined.\n"
+        "As root where systemd has no PrivatePIDs= (before 257), under berth's launcher instead.\n"
         "It takes -D, --bind, --bind-ro, --tmpfs, --inaccessible, --read-only, -E, --chdir, -u,\n"
         "--uuid, --capability, --drop-capability, --private-network, --slice, --register.\n";
 
@@ -256,7 +258,39 @@ static int single_process_prepare(const char *name, const Settings *s, SinglePro
         return 0;
 }
 
-static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
+/* Whether the payload runs as root where systemd has no PrivatePIDs=: then it gets berth's
+ * launcher (its own PID namespace) instead of a unit of systemd's sandboxing alone. */
+static bool single_process_needs_launcher(const SingleProcess *p, unsigned systemd_version) {
+        return (!p->has_user || p->user.uid == 0) && systemd_version < SYSTEMD_VERSION_PRIVATE_PIDS;
+}
+
+static unsigned running_systemd_version(sd_bus *bus) {
+        unsigned v = 0;
+        if (bus && systemd_version(bus, &v) < 0)
+                log_debug("Could not tell systemd's version; assuming it has no PrivatePIDs=.");
+        return v;
+}
+
+static int start_launcher_transient(sd_bus *bus, const char *name, bool boot, const char *slice, char **options) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_strv_free_ char **run_argv = NULL;
+        _cleanup_free_ char *unit = NULL, *self = NULL;
+        char description[128];
+        int r;
+
+        self = realpath("/proc/self/exe", NULL);
+        if (!self)
+                return log_error_errno(errno, "Failed to find berth's own binary: %m");
+        if (asprintf(&unit, "berth-%s.service", name) < 0 || launcher_run_argv(self, name, boot, options, &run_argv) < 0)
+                return log_oom();
+        snprintf(description, sizeof(description), "Machine %s (berth%s)", name, boot ? "" : ", single process");
+        r = transient_launcher_call(bus, unit, description, slice, self, run_argv, &call);
+        if (r < 0)
+                return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
+        return wait_transient(bus, call, unit);
+}
+
+static int start_single_process(sd_bus *bus, const char *name, Settings *s, char **options) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(single_process_done) SingleProcess sp = {};
@@ -269,9 +303,18 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
         const char *root = sp.root;
         Id128 uuid = sp.uuid;
 
+        unsigned version = running_systemd_version(bus);
+        if (single_process_needs_launcher(&sp, version)) {
+                if (!s->quiet)
+                        log_info("Running %s as root under berth's launcher, in a PID namespace of its own: systemd %u has no PrivatePIDs= (%u and later) to keep it from the host's processes. With -u USER it runs with no launcher.",
+                                 name, version, SYSTEMD_VERSION_PRIVATE_PIDS);
+                return start_launcher_transient(bus, name, false, s->slice, options);
+        }
+
         if (asprintf(&unit, "berth-%s.service", name) < 0)
                 return log_oom();
-        r = transient_single_process_call(bus, unit, name, root, sp.exec_path, &uuid, s, sp.has_user ? &sp.user : NULL, &call);
+        r = transient_single_process_call(bus, unit, name, root, sp.exec_path, &uuid, s, sp.has_user ? &sp.user : NULL,
+                                          version, &call);
         if (r < 0)
                 return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
         r = wait_transient(bus, call, unit);
@@ -314,32 +357,6 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s) {
         return 0;
 }
 
-static int start_booted_transient(sd_bus *bus, const char *name, const Settings *s, int argc, char **argv) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        _cleanup_strv_free_ char **run_argv = NULL;
-        _cleanup_free_ char *unit = NULL, *self = NULL, *machine = NULL;
-        int r;
-
-        self = realpath("/proc/self/exe", NULL);
-        if (!self)
-                return log_error_errno(errno, "Failed to find berth's own binary: %m");
-        if (asprintf(&machine, "--machine=%s", name) < 0 || asprintf(&unit, "berth-%s.service", name) < 0)
-                return log_oom();
-        const char *base[] = { self, "run", "--quiet", "--boot", "--keep-unit", machine, "--private-network",
-                               "--link-journal=try-guest", "--settings=override" };
-        for (size_t i = 0; i < ELEMENTSOF(base); i++)
-                if (strv_extend(&run_argv, base[i]) < 0)
-                        return log_oom();
-        for (int i = 0; i < argc; i++)
-                if (strv_extend(&run_argv, argv[i]) < 0)
-                        return log_oom();
-
-        r = transient_booted_call(bus, unit, name, s->slice, self, run_argv, &call);
-        if (r < 0)
-                return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
-        return wait_transient(bus, call, unit);
-}
-
 int verb_start(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(settings_done) Settings s;
@@ -372,7 +389,7 @@ int verb_start(int argc, char **argv) {
                 return 1;
 
         if (strv_length(s.parameters) > 0)
-                return start_single_process(bus, name, &s) < 0 ? 1 : 0;
+                return start_single_process(bus, name, &s, argv + 2) < 0 ? 1 : 0;
 
         if (!s.directory) {
                 r = image_find(name, &image);
@@ -385,7 +402,7 @@ int verb_start(int argc, char **argv) {
                 return start_template(bus, name) < 0 ? 1 : 0;
         if (s.properties)
                 log_warning("--property= applies to a machine's scope; under a unit it is ignored (set it on the unit).");
-        return start_booted_transient(bus, name, &s, argc - 2, argv + 2) < 0 ? 1 : 0;
+        return start_launcher_transient(bus, name, true, s.slice, argv + 2) < 0 ? 1 : 0;
 }
 
 int verb_stop(int argc, char **argv) {
@@ -458,6 +475,31 @@ static char *machine_os(sd_bus *bus, const char *name) {
         return id;
 }
 
+/* The addresses machined sees in the machine's network namespace; NULL when it cannot tell
+ * (no private network, or no machined support). */
+static char **machine_addresses(sd_bus *bus, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int32_t family;
+
+        if (sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "GetMachineAddresses", NULL, &reply,
+                               "s", name) < 0 ||
+            sd_bus_message_enter_container(reply, 'a', "(iay)") < 0)
+                return NULL;
+        while (sd_bus_message_enter_container(reply, 'r', "iay") > 0) {
+                const void *a;
+                size_t sz;
+                char buf[INET6_ADDRSTRLEN];
+                if (sd_bus_message_read(reply, "i", &family) < 0 || sd_bus_message_read_array(reply, 'y', &a, &sz) < 0 ||
+                    sd_bus_message_exit_container(reply) < 0)
+                        break;
+                if ((family == AF_INET && sz == 4) || (family == AF_INET6 && sz == 16))
+                        if (inet_ntop(family, a, buf, sizeof(buf)) && strv_extend(&l, buf) < 0)
+                                return NULL;
+        }
+        return TAKE_PTR(l);
+}
+
 int verb_list(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -486,11 +528,13 @@ int verb_list(int argc, char **argv) {
         if (arg_json)
                 printf("[");
         else if (arg_legend)
-                printf("%-24s %-10s %-8s %-32s %s\n", "MACHINE", "CLASS", "SERVICE", "UNIT", "OS");
+                printf("%-24s %-10s %-8s %-32s %-18s %s\n", "MACHINE", "CLASS", "SERVICE", "UNIT", "ADDRESSES", "OS");
         while ((r = sd_bus_message_read(reply, "(ssso)", &name, &class, &service, &path)) > 0) {
                 _cleanup_free_ char *unit = NULL, *os = NULL;
+                _cleanup_strv_free_ char **addresses = NULL;
                 (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", NULL, &unit);
                 os = machine_os(bus, name);
+                addresses = machine_addresses(bus, name);
                 if (arg_json) {
                         printf("%s{\"name\":", n > 0 ? "," : "");
                         json_string(name);
@@ -508,9 +552,19 @@ int verb_list(int argc, char **argv) {
                                 json_string(os);
                         else
                                 printf("null");
-                        printf("}");
-                } else
-                        printf("%-24s %-10s %-8s %-32s %s\n", name, class, service, unit ?: "-", os ?: "-");
+                        printf(",\"addresses\":[");
+                        for (char **a = addresses; a && *a; a++) {
+                                printf("%s", a == addresses ? "" : ",");
+                                json_string(*a);
+                        }
+                        printf("]}");
+                } else {
+                        /* The first address, and a mark when there are more, as machinectl shows them. */
+                        char first[INET6_ADDRSTRLEN + 8];
+                        snprintf(first, sizeof(first), "%s%s", addresses ? addresses[0] : "-",
+                                 strv_length(addresses) > 1 ? " ..." : "");
+                        printf("%-24s %-10s %-8s %-32s %-18s %s\n", name, class, service, unit ?: "-", first, os ?: "-");
+                }
                 n++;
         }
         if (r < 0)
@@ -738,6 +792,7 @@ int verb_generate_unit(int argc, char **argv) {
         _cleanup_(single_process_done) SingleProcess sp = {};
         _cleanup_strv_free_ char **rest = NULL;
         _cleanup_free_ char *error = NULL, *self = NULL, *output = NULL, *tmp = NULL;
+        unsigned version = 0;
         int r;
 
         settings_init(&s);
@@ -799,23 +854,37 @@ int verb_generate_unit(int argc, char **argv) {
                 }
         }
         FILE *out = f ?: stdout;
-        if (output && strv_length(s.parameters) > 0) {
+        bool single = strv_length(s.parameters) > 0, launcher = !single;
+        if (single) {
+                r = single_process_prepare(name, &s, &sp);
+                if (r < 0) {
+                        /* It said why. */
+                        if (tmp)
+                                (void) unlink(tmp);
+                        return 1;
+                }
+                /* What the unit may say depends on the systemd that will run it: this one. */
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                if (sd_bus_open_system(&bus) < 0)
+                        log_debug("No system bus; assuming systemd has no PrivatePIDs=.");
+                version = running_systemd_version(bus);
+                launcher = single_process_needs_launcher(&sp, version);
+        }
+        if (output && single && !launcher) {
                 const char *b = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
                 _cleanup_free_ char *want = NULL;
                 if (asprintf(&want, "%s.service", name) >= 0 && !streq(b, want))
                         log_warning("The unit should be named %s: its registration names the machine after the unit.", want);
         }
 
-        if (strv_length(s.parameters) > 0) {
-                r = single_process_prepare(name, &s, &sp);
-                if (r >= 0)
-                        r = unit_file_single_process(out, self, name, sp.root, sp.exec_path, &sp.uuid, &s,
-                                                     sp.has_user ? &sp.user : NULL);
-        } else {
+        if (single && !launcher)
+                r = unit_file_single_process(out, self, name, sp.root, sp.exec_path, &sp.uuid, &s,
+                                             sp.has_user ? &sp.user : NULL, version);
+        else {
                 _cleanup_free_ char *image = NULL;
-                if (!s.directory && image_find(name, &image) < 0)
+                if (!single && !s.directory && image_find(name, &image) < 0)
                         log_warning("No image '%s' in /var/lib/machines yet; the unit will need it.", name);
-                r = unit_file_booted(out, self, name, rest + 1);
+                r = unit_file_launcher(out, self, name, !single, rest + 1);
         }
         if (r == -EOPNOTSUPP)
                 log_error("A unit file cannot express one of these options (an overlay or a +PATH bind).");

@@ -1303,6 +1303,10 @@ int launcher_run(Settings *s) {
                 log_debug_errno(errno, "Failed to release the machine's setup: %m");
 
         r = launcher_receive(&l);
+        /* A booted machine is ready when its init says so; any other payload once it runs
+         * (what a unit of Type=notify around berth waits for). */
+        if (r >= 0 && !l.child_failed && s->start_mode != START_BOOT)
+                (void) sd_notify(false, "READY=1");
 
         r = sd_event_new(&l.event);
         if (r < 0)

@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "strv.h"
@@ -169,7 +170,7 @@ static int append_mounts(sd_bus_message *m, const Settings *s) {
 
 int transient_single_process_call(sd_bus *bus, const char *unit, const char *machine, const char *root,
                                   const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user,
-                                  sd_bus_message **ret) {
+                                  unsigned systemd_version, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_strv_free_ char **env = NULL, **filter = NULL;
         char description[128], uuid_s[37];
@@ -203,6 +204,8 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
         if (r < 0)
                 return r;
         if (s->private_network && (r = sd_bus_message_append(m, "(sv)", "PrivateNetwork", "b", 1)) < 0)
+                return r;
+        if (systemd_version >= SYSTEMD_VERSION_PRIVATE_PIDS && (r = sd_bus_message_append(m, "(sv)", "PrivatePIDs", "b", 1)) < 0)
                 return r;
 
         for (size_t i = 0; refused_syscalls[i]; i++)
@@ -273,16 +276,35 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
         return 0;
 }
 
-int transient_booted_call(sd_bus *bus, const char *unit, const char *machine, const char *slice, const char *berth_path,
-                          char **run_argv, sd_bus_message **ret) {
+int launcher_run_argv(const char *berth_path, const char *machine, bool boot, char **options, char ***ret) {
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *m = NULL;
+
+        if (asprintf(&m, "--machine=%s", machine) < 0)
+                return -ENOMEM;
+        const char *base[] = { berth_path, "run", "--quiet", "--keep-unit", m };
+        const char *booted[] = { "--boot", "--private-network", "--link-journal=try-guest", "--settings=override" };
+        for (size_t i = 0; i < ELEMENTSOF(base); i++)
+                if (strv_extend(&argv, base[i]) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; i < (boot ? ELEMENTSOF(booted) : 1); i++)
+                if (strv_extend(&argv, boot ? booted[i] : "--settings=no") < 0)
+                        return -ENOMEM;
+        for (char **o = options; o && *o; o++)
+                if (strv_extend(&argv, *o) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(argv);
+        return 0;
+}
+
+int transient_launcher_call(sd_bus *bus, const char *unit, const char *description, const char *slice,
+                            const char *berth_path, char **run_argv, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        char description[128];
         int r;
 
         r = new_transient_call(bus, unit, &m);
         if (r < 0)
                 return r;
-        snprintf(description, sizeof(description), "Machine %s (berth)", machine);
         /* As berth@.service, and collected when it failed so that the name can be started again. */
         r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Type", "s",
                                   "notify", "KillMode", "s", "mixed", "Delegate", "b", 1, "Slice", "s",
@@ -295,6 +317,10 @@ int transient_booted_call(sd_bus *bus, const char *unit, const char *machine, co
                 r = sd_bus_message_append(m, "(sv)", "DeviceAllow", "a(ss)", 2, "/dev/net/tun", "rwm", "char-pts", "rw");
         if (r >= 0)
                 r = append_exec_start(m, berth_path, run_argv);
+        /* Relative paths in the options (-D, --bind=) mean what they meant to the caller. */
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+        if (r >= 0 && cwd)
+                r = sd_bus_message_append(m, "(sv)", "WorkingDirectory", "s", cwd);
         if (r >= 0)
                 r = close_transient_call(m);
         if (r < 0)

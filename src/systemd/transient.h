@@ -13,14 +13,26 @@ extern const char *const refused_syscalls[];
  * CAP_SYS_ADMIN and CAP_SYS_PTRACE, then --capability= and --drop-capability=. */
 uint64_t single_process_capabilities(const Settings *s);
 
+/* PrivatePIDs= came with systemd 257. Without it a unit's root process shares the host's PID
+ * namespace with the host's root processes, and may signal them (kill(-1, SIGKILL) included):
+ * a single-process machine running as root then needs berth's launcher. */
+#define SYSTEMD_VERSION_PRIVATE_PIDS 257U
+
 /* Builds the StartTransientUnit call for a single-process machine: the image as
- * RootDirectory=, the run options as the unit's own sandboxing, hardened by default.
+ * RootDirectory=, the run options as the unit's own sandboxing, hardened by default
+ * (PrivatePIDs= too when systemd_version has it).
  * user, if not NULL, is --user= as the image's own /etc/passwd has it. */
 int transient_single_process_call(sd_bus *bus, const char *unit, const char *machine, const char *root,
                                   const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user,
-                                  sd_bus_message **ret);
+                                  unsigned systemd_version, sd_bus_message **ret);
 
-/* Builds the StartTransientUnit call for a booted machine with options the template does
- * not carry: "berth run --boot --keep-unit" with them, as berth@.service would. */
-int transient_booted_call(sd_bus *bus, const char *unit, const char *machine, const char *slice, const char *berth_path,
-                          char **run_argv, sd_bus_message **ret);
+/* "berth run --quiet --keep-unit --machine=NAME" and what a unit of berth's adds, then options:
+ * booted as berth@.service runs it (--boot --private-network --link-journal=try-guest
+ * --settings=override), or a single process (--settings=no, as its launcher-less unit). */
+int launcher_run_argv(const char *berth_path, const char *machine, bool boot, char **options, char ***ret);
+
+/* Builds the StartTransientUnit call for a machine under berth's launcher, run_argv being
+ * "berth run --keep-unit ...": a booted machine with options the template does not carry,
+ * as berth@.service would run it, or a single-process one that needs the launcher. */
+int transient_launcher_call(sd_bus *bus, const char *unit, const char *description, const char *slice,
+                            const char *berth_path, char **run_argv, sd_bus_message **ret);

@@ -53,7 +53,8 @@ static void print_capabilities(FILE *f, uint64_t caps) {
 }
 
 int unit_file_single_process(FILE *f, const char *berth_path, const char *machine, const char *root,
-                             const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user) {
+                             const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user,
+                             unsigned systemd_version) {
         char uuid_s[37], id_s[33];
         int r;
 
@@ -85,7 +86,6 @@ int unit_file_single_process(FILE *f, const char *berth_path, const char *machin
         if (r < 0)
                 return r;
 
-        
         fputs("PrivateUsers=yes\nPrivateDevices=yes\nPrivateTmp=yes\nPrivateIPC=yes\nProtectProc=invisible\n"
               "ProtectHostname=yes\nProtectKernelTunables=yes\nProtectKernelModules=yes\nProtectKernelLogs=yes\n"
               "ProtectControlGroups=yes\nNoNewPrivileges=yes\n",
@@ -97,6 +97,8 @@ int unit_file_single_process(FILE *f, const char *berth_path, const char *machin
         fputs("\nSystemCallErrorNumber=EPERM\n", f);
         if (s->private_network)
                 fputs("PrivateNetwork=yes\n", f);
+        if (systemd_version >= SYSTEMD_VERSION_PRIVATE_PIDS)
+                fputs("PrivatePIDs=yes\n", f);
 
         fprintf(f, "Environment=container=berth container_uuid=%s\n", uuid_s);
         if (user)
@@ -137,33 +139,27 @@ int unit_file_single_process(FILE *f, const char *berth_path, const char *machin
         return 0;
 }
 
-int unit_file_booted(FILE *f, const char *berth_path, const char *machine, char **run_options) {
-        _cleanup_free_ char *m = NULL;
+int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, bool boot, char **run_options) {
+        _cleanup_strv_free_ char **argv = NULL;
         int r;
 
-        if (asprintf(&m, "--machine=%s", machine) < 0)
-                return -ENOMEM;
-        size_t n = strv_length(run_options);
-        _cleanup_free_ char **argv = calloc(n + 10, sizeof(char *));
-        if (!argv)
-                return -ENOMEM;
-        const char *base[] = { berth_path, "run", "--quiet", "--boot", "--keep-unit", m, "--private-network",
-                               "--link-journal=try-guest", "--settings=override" };
-        size_t k = 0;
-        for (size_t i = 0; i < ELEMENTSOF(base); i++)
-                argv[k++] = (char *) base[i];
-        for (size_t i = 0; i < n; i++)
-                argv[k++] = run_options[i];
-
-        fprintf(f, "# A booted machine, as berth@%s.service but with its own options.\n"
-                   "[Unit]\n"
-                   "Description=Machine %s (berth)\n"
+        r = launcher_run_argv(berth_path, machine, boot, run_options, &argv);
+        if (r < 0)
+                return r;
+        if (boot)
+                fprintf(f, "# A booted machine, as berth@%s.service but with its own options.\n", machine);
+        else
+                fprintf(f, "# A single-process machine running as root, in berth's launcher: this systemd has no\n"
+                           "# PrivatePIDs= (systemd %u and later) to keep it from the host's processes.\n",
+                        SYSTEMD_VERSION_PRIVATE_PIDS);
+        fprintf(f, "[Unit]\n"
+                   "Description=Machine %s (berth%s)\n"
                    "PartOf=machines.target\n"
                    "Before=machines.target\n"
                    "After=network.target\n\n"
                    "[Service]\n"
                    "Type=notify\n",
-                machine, machine);
+                machine, boot ? "" : ", single process");
         r = print_exec(f, "ExecStart", "", argv);
         if (r < 0)
                 return r;

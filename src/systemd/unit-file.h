@@ -11,8 +11,11 @@
  * a single-process machine (exec_path set; registered by an ExecStartPost= of berth's),
  * or a booted machine running berth's launcher with the given run options. */
 int unit_file_single_process(FILE *f, const char *berth_path, const char *machine, const char *root,
-                             const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user);
-int unit_file_booted(FILE *f, const char *berth_path, const char *machine, char **run_options);
+                             const char *exec_path, const Id128 *uuid, const Settings *s, const UserRecord *user,
+                             unsigned systemd_version);
+/* A machine under berth's launcher: booted, or a single process that needs it (see
+ * SYSTEMD_VERSION_PRIVATE_PIDS); run_options are the user's. */
+int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, bool boot, char **run_options);
 
 /* Quotes one word for an Exec*= line: "..." with \, " escaped, $ and % doubled. */
 int unit_file_quote(const char *word, char **ret);

@@ -122,6 +122,22 @@ int unit_name_for_machine(const char *machine, char **ret) {
         return asprintf(ret, "berth@%s.service", machine) < 0 ? -ENOMEM : 0;
 }
 
+int systemd_version(sd_bus *bus, unsigned *ret) {
+        _cleanup_free_ char *version = NULL;
+        int r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "Version", NULL, &version);
+        if (r < 0)
+                return r;
+        /* Distributions prefix it at times ("v252", "systemd 252"). */
+        const char *p = version + strcspn(version, "0123456789");
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || v == 0 || v > 100000)
+                return -EBADMSG;
+        *ret = (unsigned) v;
+        return 0;
+}
+
 int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *path;

@@ -21,6 +21,9 @@ int unit_name_for_machine(const char *machine, char **ret);
 /* Sends a call that returns a job (StartUnit, StartTransientUnit, ...) and waits as above. */
 int unit_call_job_and_wait(sd_bus *bus, sd_bus_message *call, char **ret_result, sd_bus_error *error);
 
+/* The major version of the running systemd (252 for "252.39-1~deb12u1"). */
+int systemd_version(sd_bus *bus, unsigned *ret);
+
 /* The main process of a service unit; 0 when it has none (any more). */
 int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret);
 

@@ -31,12 +31,14 @@ test_expect_success 'the machine'"'"'s journal: journalctl -M, and linked from /
         wait_for "journalctl -M $M -q --no-pager | grep -q \"Reached target\"" 20 &&
         test -L /var/log/journal/$id && expect_eq "$(readlink /var/log/journal/$id)" /var/lib/machines/$M/var/log/journal/$id
 '
-test_expect_success 'berth list shows it, also as JSON' '
+test_expect_success 'berth list shows it with its addresses, also as JSON' '
+        inside ip addr replace 10.11.12.13/32 dev lo &&
         out=$("$BERTH" list) && expect_contains "berth@$M.service" "$out" && expect_contains "Debian" "$out" &&
+        expect_contains "ADDRESSES" "$out" && expect_contains "10.11.12.13" "$(echo "$out" | grep "^$M ")" &&
         "$BERTH" list --json | python3 -c "
 import json,sys
 m=[x for x in json.load(sys.stdin) if x[\"name\"]==\"$M\"][0]
-assert m[\"class\"]==\"container\" and m[\"unit\"]==\"berth@$M.service\", m"
+assert m[\"class\"]==\"container\" and m[\"unit\"]==\"berth@$M.service\" and \"10.11.12.13\" in m[\"addresses\"], m"
 '
 test_expect_success 'berth list shows machines berth did not start' '
         sleep 100 & other=$!

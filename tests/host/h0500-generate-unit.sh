@@ -8,7 +8,7 @@ cp -a "$R" /var/lib/machines/genimg
 trap 'rm -rf /var/lib/machines/genimg "$TEST_TMP"' EXIT
 
 test_expect_success 'a single-process unit file: systemctl starts it, machinectl lists it' '
-        "$BERTH" generate-unit gen1 -D /var/lib/machines/genimg -E GREETING=hi --output=/etc/systemd/system/gen1.service \
+        "$BERTH" generate-unit gen1 -D /var/lib/machines/genimg -u user -E GREETING=hi --output=/etc/systemd/system/gen1.service \
                 -- /bin/sh -c "echo \$GREETING > /tmp/g; sleep 100" &&
         test_when_finished "systemctl stop gen1.service; rm -f /etc/systemd/system/gen1.service; systemctl daemon-reload" &&
         systemctl daemon-reload && systemctl start gen1.service &&
@@ -16,6 +16,20 @@ test_expect_success 'a single-process unit file: systemctl starts it, machinectl
         expect_eq "$(machinectl show gen1 -p Unit --value)" gen1.service &&
         expect_eq "$(machinectl show gen1 -p Leader --value)" "$(systemctl show gen1.service -p MainPID --value)" &&
         systemctl stop gen1.service && ! machinectl show gen1 >/dev/null 2>&1
+'
+test_expect_success 'a root single-process unit file runs in berth'"'"'s launcher where systemd has no PrivatePIDs=' '
+        "$BERTH" generate-unit gen5 -D /var/lib/machines/genimg --output=/etc/systemd/system/gen5.service -- /bin/sleep 100 &&
+        test_when_finished "systemctl stop gen5.service; rm -f /etc/systemd/system/gen5.service; systemctl daemon-reload" &&
+        systemctl daemon-reload && systemctl start gen5.service &&
+        expect_eq "$(machinectl show gen5 -p Unit --value)" gen5.service &&
+        leader=$(machinectl show gen5 -p Leader --value) && expect_eq "$(cat /proc/$leader/comm)" sleep &&
+        if [ "$(systemctl --version | awk "NR == 1 { print \$2 }")" -lt 257 ]; then
+                grep -q "^ExecStart=.*\"run\"" /etc/systemd/system/gen5.service &&
+                test "$(readlink /proc/$leader/ns/pid)" != "$(readlink /proc/self/ns/pid)"
+        else
+                grep -q "^PrivatePIDs=yes" /etc/systemd/system/gen5.service
+        fi &&
+        systemctl stop gen5.service && ! machinectl show gen5 >/dev/null 2>&1
 '
 test_expect_success 'systemctl enable puts it into machines.target' '
         "$BERTH" generate-unit gen2 -D /var/lib/machines/genimg --output=/etc/systemd/system/gen2.service -- /bin/sleep 100 &&
@@ -33,7 +47,7 @@ test_expect_success 'a booted unit file runs the launcher like berth@.service' '
         systemctl stop genboot.service && expect_eq "$(systemctl show genboot.service -p Result --value)" success
 '
 test_expect_success 'without --output it prints the unit; bad input is refused' '
-        out=$("$BERTH" generate-unit gen3 -D /var/lib/machines/genimg -- /bin/true) && expect_contains "RootDirectory=/var/lib/machines/genimg" "$out" &&
+        out=$("$BERTH" generate-unit gen3 -D /var/lib/machines/genimg -u user -- /bin/true) && expect_contains "RootDirectory=/var/lib/machines/genimg" "$out" &&
         ! "$BERTH" generate-unit gen4 -D /var/lib/machines/genimg -x -- /bin/true 2>/dev/null &&
         ! "$BERTH" generate-unit "bad name" -- /bin/true 2>/dev/null
 '
