@@ -258,6 +258,29 @@ static int single_process_prepare(const char *name, const Settings *s, SinglePro
         return 0;
 }
 
+/* A unit does not run in the caller's directory, and may start again long after it is gone:
+ * host paths given to one must be absolute. Logs and fails on the first that is not;
+ * -D only with_directory (a single-process unit resolves it itself). */
+static int check_absolute_paths(const Settings *s, bool with_directory) {
+        const char *bad = NULL;
+
+        if (with_directory && s->directory && s->directory[0] != '/')
+                bad = s->directory;
+        for (size_t i = 0; !bad && i < s->n_custom_mounts; i++) {
+                const CustomMount *m = &s->custom_mounts[i];
+                if (m->source && m->source[0] != '/')
+                        bad = m->source;
+                if (m->upper && m->upper[0] && m->upper[0] != '/')
+                        bad = m->upper;
+                for (char **p = m->lower; !bad && p && *p; p++)
+                        if ((*p)[0] != '/')
+                                bad = *p;
+        }
+        if (bad)
+                return log_error_errno(EINVAL, "'%s' is a relative path; a unit needs absolute ones.", bad);
+        return 0;
+}
+
 /* Whether the payload runs as root where systemd has no PrivatePIDs=: then it gets berth's
  * launcher (its own PID namespace) instead of a unit of systemd's sandboxing alone. */
 static bool single_process_needs_launcher(const SingleProcess *p, unsigned systemd_version) {
@@ -304,7 +327,11 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s, char
         Id128 uuid = sp.uuid;
 
         unsigned version = running_systemd_version(bus);
-        if (single_process_needs_launcher(&sp, version)) {
+        bool launcher = single_process_needs_launcher(&sp, version);
+        r = check_absolute_paths(s, launcher);
+        if (r < 0)
+                return r;
+        if (launcher) {
                 if (!s->quiet)
                         log_info("Running %s as root under berth's launcher, in a PID namespace of its own: systemd %u has no PrivatePIDs= (%u and later) to keep it from the host's processes. With -u USER it runs with no launcher.",
                                  name, version, SYSTEMD_VERSION_PRIVATE_PIDS);
@@ -402,7 +429,27 @@ int verb_start(int argc, char **argv) {
                 return start_template(bus, name) < 0 ? 1 : 0;
         if (s.properties)
                 log_warning("--property= applies to a machine's scope; under a unit it is ignored (set it on the unit).");
+        if (check_absolute_paths(&s, true) < 0)
+                return 1;
         return start_launcher_transient(bus, name, true, s.slice, argv + 2) < 0 ? 1 : 0;
+}
+
+/* berth@NAME.service or berth-NAME.service when systemd has it active or on its way: 1 and
+ * its name, else 0. */
+static int machine_unit_starting(sd_bus *bus, const char *name, char **ret) {
+        _cleanup_free_ char *template = NULL, *transient = NULL;
+
+        if (unit_name_for_machine(name, &template) < 0 || asprintf(&transient, "berth-%s.service", name) < 0)
+                return -ENOMEM;
+        char *units[] = { template, transient };
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                _cleanup_free_ char *state = NULL;
+                if (unit_get_active_state(bus, units[i], &state) >= 0 && STR_IN_SET(state, "active", "activating", "reloading")) {
+                        *ret = strdup(units[i]);
+                        return *ret ? 1 : -ENOMEM;
+                }
+        }
+        return 0;
 }
 
 int verb_stop(int argc, char **argv) {
@@ -423,11 +470,20 @@ int verb_stop(int argc, char **argv) {
         r = machine_path(bus, name, &path);
         if (r < 0)
                 return 1;
-        if (r == 0)
-                return log_error("Machine %s is not running.", name), 1;
-        r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", &error, &unit);
-        if (r < 0)
-                return log_error_errno(r, "Failed to find the unit of machine %s: %s", name, error.message ?: strerror(-r)), 1;
+        if (r > 0) {
+                r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", &error, &unit);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to find the unit of machine %s: %s", name,
+                                               error.message ?: strerror(-r)), 1;
+        } else {
+                /* Not registered (yet, or for a moment while it reboots): a unit of berth's that is
+                 * up or on its way is stopped all the same. */
+                r = machine_unit_starting(bus, name, &unit);
+                if (r < 0)
+                        return log_oom(), 1;
+                if (r == 0)
+                        return log_error("Machine %s is not running.", name), 1;
+        }
 
         r = unit_stop_and_wait(bus, unit, &result, &error);
         if (r == -EIO)
@@ -869,6 +925,11 @@ int verb_generate_unit(int argc, char **argv) {
                         log_debug("No system bus; assuming systemd has no PrivatePIDs=.");
                 version = running_systemd_version(bus);
                 launcher = single_process_needs_launcher(&sp, version);
+        }
+        if (check_absolute_paths(&s, launcher) < 0) {
+                if (tmp)
+                        (void) unlink(tmp);
+                return 1;
         }
         if (output && single && !launcher) {
                 const char *b = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;

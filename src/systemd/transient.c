@@ -317,10 +317,6 @@ int transient_launcher_call(sd_bus *bus, const char *unit, const char *descripti
                 r = sd_bus_message_append(m, "(sv)", "DeviceAllow", "a(ss)", 2, "/dev/net/tun", "rwm", "char-pts", "rw");
         if (r >= 0)
                 r = append_exec_start(m, berth_path, run_argv);
-        /* Relative paths in the options (-D, --bind=) mean what they meant to the caller. */
-        _cleanup_free_ char *cwd = getcwd(NULL, 0);
-        if (r >= 0 && cwd)
-                r = sd_bus_message_append(m, "(sv)", "WorkingDirectory", "s", cwd);
         if (r >= 0)
                 r = close_transient_call(m);
         if (r < 0)

@@ -24,6 +24,9 @@ int unit_call_job_and_wait(sd_bus *bus, sd_bus_message *call, char **ret_result,
 /* The major version of the running systemd (252 for "252.39-1~deb12u1"). */
 int systemd_version(sd_bus *bus, unsigned *ret);
 
+/* A loaded unit's ActiveState ("active", "activating", ...); -ENOENT if systemd has not loaded it. */
+int unit_get_active_state(sd_bus *bus, const char *unit, char **ret);
+
 /* The main process of a service unit; 0 when it has none (any more). */
 int unit_get_main_pid(sd_bus *bus, const char *unit, pid_t *ret);
 

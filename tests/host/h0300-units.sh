@@ -82,7 +82,7 @@ test_expect_success 'stopping the scope of a registered berth run powers the mac
 test_expect_success 'berth start NAME with run options: a reboot restarts it too, berth stop powers it off' '
         "$BERTH" start $M --link-journal=no && old=$(leader_of $M) &&
         expect_eq "$(machinectl show $M -p Unit --value)" berth-$M.service &&
-        wait_for "inside test -S /run/systemd/private" 30 && machinectl reboot $M &&
+        wait_for "inside systemctl is-system-running 2>/dev/null | grep -qE \"running|degraded\"" 60 && machinectl reboot $M &&
         wait_for "test -n \"\$(machinectl show $M -p Leader --value 2>/dev/null)\" && test \"\$(machinectl show $M -p Leader --value 2>/dev/null)\" != $old" 60 &&
         wait_for "systemctl is-active --quiet berth-$M.service" 60 &&
         "$BERTH" stop $M --no-pager && ! systemctl is-active --quiet berth-$M.service
