@@ -11,6 +11,9 @@ export BUILD_DIR=${BUILD_DIR:-$top/build}
 . "$top/tests/host/testhost.sh"
 
 dir=/var/tmp/berth-testhost
+# One test host at a time on this machine: they would share the host's cgroups and the directory.
+exec 9>/run/berth-testhost.lock
+flock 9
 testhost_prepare "$dir"
 testhost_install_units "$dir" "$BUILD_DIR"
 # An image to boot as berth@hostos.service.
