@@ -24,6 +24,7 @@
 #include "strv.h"
 #include "unit.h"
 #include "verbs.h"
+#include "cli-util.h"
 
 
 static int arg_json = false;
@@ -62,36 +63,6 @@ static int parse_common(int argc, char **argv, const char *usage) {
                                                argv[0]);
                 }
         return optind;
-}
-
-static int open_system_bus(sd_bus **ret) {
-        int r = sd_bus_open_system(ret);
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus: %m (is this a systemd host?)");
-        return 0;
-}
-
-/* Returns 1 and the machine's object path, 0 if machined does not know it. */
-static int machine_path(sd_bus *bus, const char *name, char **ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = machine_get_path(bus, name, ret, &error);
-        if (r < 0)
-                return log_error_errno(r, "Failed to ask systemd-machined about %s: %s", name, error.message ?: strerror(-r));
-        return r;
-}
-
-static bool pid_is_gone(pid_t pid) {
-        return kill(pid, 0) < 0 && errno == ESRCH;
-}
-
-static int require_name(int argc, char **argv, int i, const char *verb) {
-        if (i >= argc)
-                return log_error_errno(EINVAL, "berth %s needs a machine name.", verb);
-        if (i + 1 < argc)
-                return log_error_errno(EINVAL, "berth %s takes one machine name, not '%s'.", verb, argv[i + 1]);
-        if (!machine_name_is_valid(argv[i]))
-                return log_error_errno(EINVAL, "Invalid machine name '%s'.", argv[i]);
-        return 0;
 }
 
 static const char start_usage[] =

@@ -10,3 +10,7 @@ int verb_status(int argc, char **argv);
 int verb_show(int argc, char **argv);
 int verb_register(int argc, char **argv);
 int verb_generate_unit(int argc, char **argv);
+int verb_poweroff(int argc, char **argv);
+int verb_reboot(int argc, char **argv);
+int verb_terminate(int argc, char **argv);
+int verb_kill(int argc, char **argv);

@@ -125,6 +125,20 @@ static void launcher_done(Launcher *l) {
 
 /* ---- the child ---------------------------------------------------------------------------- */
 
+/* Signals ignored where berth was started (SIGINT and SIGQUIT for a job of a non-interactive
+ * shell, berth's own SIGPIPE) would stay ignored across exec, and a shell as the payload could
+ * not even trap them: the machine starts with every signal at its default and none blocked. */
+static void child_reset_signals(void) {
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (!IN_SET(sig, SIGKILL, SIGSTOP))
+                        (void) sigaction(sig, &sa, NULL);
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void child_log_sink(int level, const char *message, void *userdata) {
         int fd = *(int *) userdata;
         ChildMessage m = { .type = CHILD_MESSAGE_LOG, .level = level };
@@ -1238,9 +1252,7 @@ static int launcher_spawn(Launcher *l) {
                 l->sync_fd = safe_close(l->sync_fd);
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
                 log_set_sink(child_log_sink, &l->child_fd);
-                sigset_t none;
-                sigemptyset(&none);
-                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                child_reset_signals();
                 _exit(child_run(l));
         }
 

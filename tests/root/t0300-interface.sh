@@ -10,6 +10,14 @@ test_expect_success '$container and $container_uuid' '
         out=$(brun --uuid=0123456789abcdef0123456789abcdef -D "$R" /bin/sh -c "echo \$container \$container_uuid") &&
         expect_eq "$out" "berth 01234567-89ab-cdef-0123-456789abcdef"
 '
+test_expect_success 'the payload starts with no signal ignored or blocked, whatever berth inherited' '
+        # A job of a non-interactive shell starts with SIGINT and SIGQUIT ignored; berth ignores SIGPIPE.
+        ( trap "" INT QUIT PIPE; brun -D "$R" /bin/grep -E "^Sig(Ign|Blk):" /proc/self/status > "$TEST_TMP/sig" ) &&
+        expect_eq "$(cat "$TEST_TMP/sig" | tr -s "\t " " ")" "SigBlk: 0000000000000000
+SigIgn: 0000000000000000" &&
+        ( trap "" INT; brun -D "$R" --as-pid2 /bin/grep ^SigIgn: /proc/self/status > "$TEST_TMP/sig2" ) &&
+        expect_contains "0000000000000000" "$(cat "$TEST_TMP/sig2")"
+'
 test_expect_success '/run/host holds os-release, container-manager and container-uuid, read-only' '
         out=$(brun --uuid=0123456789abcdef0123456789abcdef -D "$R" /bin/sh -c \
                 "cat /run/host/container-manager /run/host/container-uuid; grep -c ^ID= /run/host/os-release; touch /run/host/x 2>&1 || echo ro") &&

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+/* Connects to the system bus; logs why not. */
+int open_system_bus(sd_bus **ret);
+
+/* Returns 1 and the machine's object path, 0 if machined does not know it; logs errors. */
+int machine_path(sd_bus *bus, const char *name, char **ret);
+
+bool pid_is_gone(pid_t pid);
+
+/* Checks that argv[i] is the one and only argument, a valid machine name; logs why not. */
+int require_name(int argc, char **argv, int i, const char *verb);
