@@ -26,5 +26,39 @@ if ! testhost_boot "$dir" berth-testhost --bind="$top" --private-network --bind-
 fi
 trap testhost_stop EXIT
 
-testhost_run systemd-run --wait --pipe --quiet --collect -p Delegate=yes -E BUILD_DIR="$BUILD_DIR" \
-        bash "$top/tests/run-suite.sh" host "$@"
+# Test files named r*.sh span reboots of the test host: "# phases: N" in the file; phase K
+# (BERTH_PHASE=K) runs after K reboots.
+normal=() reboot=()
+for t in "$@"; do
+        case $(basename "$t") in
+        r*.sh) reboot+=("$t") ;;
+        *) normal+=("$t") ;;
+        esac
+done
+
+passed=0 failed=0 skipped=0
+run_phase() {
+        local out=$dir.phase.log
+        testhost_run systemd-run --wait --pipe --quiet --collect -p Delegate=yes -E BUILD_DIR="$BUILD_DIR" "$@" \
+                bash "$top/tests/run-suite.sh" host "${files[@]}" | tee "$out"
+        set -- $(tail -n 1 "$out" | sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/p')
+        passed=$((passed + ${1:-0})) failed=$((failed + ${2:-1})) skipped=$((skipped + ${3:-0}))
+}
+
+if [ ${#normal[@]} -gt 0 ]; then
+        files=("${normal[@]}")
+        run_phase
+fi
+for t in "${reboot[@]}"; do
+        phases=$(sed -n 's/^# phases: \([0-9]*\)$/\1/p' "$t")
+        files=("$t")
+        for k in $(seq 0 $((${phases:-1} - 1))); do
+                if [ "$k" -gt 0 ] && ! testhost_reboot; then
+                        failed=$((failed + 1))
+                        break
+                fi
+                run_phase -E BERTH_PHASE="$k"
+        done
+done
+echo "host: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

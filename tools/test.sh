@@ -33,7 +33,7 @@ run_host_suite() {
         total_skipped=$((total_skipped + ${3:-0}))
 }
 run_host_suite $top/tests/root/t0100-*.sh $top/tests/root/t0300-*.sh $top/tests/root/t0400-*.sh \
-        $top/tests/root/t0600-*.sh $top/tests/root/t0700-*.sh $top/tests/host/h*.sh
+        $top/tests/root/t0600-*.sh $top/tests/root/t0700-*.sh $top/tests/host/h*.sh $top/tests/host/r*.sh
 
 echo "total: $total_passed passed, $total_failed failed, $total_skipped skipped"
 [ "$total_failed" -eq 0 ]

@@ -15,3 +15,7 @@ bool pid_is_gone(pid_t pid);
 
 /* Checks that argv[i] is the one and only argument, a valid machine name; logs why not. */
 int require_name(int argc, char **argv, int i, const char *verb);
+
+/* Writes the unit file of machine NAME for run options (options[0] stands in for the verb),
+ * as generate-unit does: atomically to output, or to stdout. Logs; < 0 on failure. */
+int machine_unit_file_write(const char *name, char **options, const char *output);

@@ -389,6 +389,15 @@ int verb_start(int argc, char **argv) {
         if (strv_length(s.parameters) > 0)
                 return start_single_process(bus, name, &s, argv + 2) < 0 ? 1 : 0;
 
+        /* A machine that berth enable gave a unit file of its own starts with it. */
+        _cleanup_free_ char *own_unit = NULL;
+        if (argc == 2 && asprintf(&own_unit, "/etc/systemd/system/berth-%s.service", name) >= 0 && access(own_unit, F_OK) >= 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_free_ char *result = NULL;
+                const char *u = strrchr(own_unit, '/') + 1;
+                return report_start(u, unit_start_and_wait(bus, u, &result, &e), result, &e) < 0 ? 1 : 0;
+        }
+
         if (!s.directory) {
                 r = image_find(name, &image);
                 if (r == -ENOENT)
@@ -814,21 +823,97 @@ int verb_register(int argc, char **argv) {
         return 0;
 }
 
-int verb_generate_unit(int argc, char **argv) {
+/* Writes the unit file of machine NAME for the run options (argv-style, options[0] being a
+ * stand-in for the verb) to output, atomically, or to stdout without one. Logs; <0 on failure. */
+int machine_unit_file_write(const char *name, char **options, const char *output) {
         _cleanup_(settings_done) Settings s;
         _cleanup_(single_process_done) SingleProcess sp = {};
-        _cleanup_strv_free_ char **rest = NULL;
-        _cleanup_free_ char *error = NULL, *self = NULL, *output = NULL, *tmp = NULL;
+        _cleanup_free_ char *error = NULL, *self = NULL, *tmp = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
         unsigned version = 0;
         int r;
 
         settings_init(&s);
+        r = settings_parse_run_argv(&s, (int) strv_length(options), options, &error);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Invalid arguments.");
+
+        self = realpath("/proc/self/exe", NULL);
+        if (!self)
+                return log_error_errno(errno, "Failed to find berth's own binary: %m");
+
+        bool single = strv_length(s.parameters) > 0, launcher = !single;
+        if (single) {
+                r = single_process_prepare(name, &s, &sp);
+                if (r < 0)
+                        return r;
+                /* What the unit may say depends on the systemd that will run it: this one. */
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                if (sd_bus_open_system(&bus) < 0)
+                        log_debug("No system bus; assuming systemd has no PrivatePIDs=.");
+                version = running_systemd_version(bus);
+                launcher = single_process_needs_launcher(&sp, version);
+        }
+        r = check_absolute_paths(&s, launcher);
+        if (r < 0)
+                return r;
+        if (output && single && !launcher) {
+                const char *b = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+                _cleanup_free_ char *want = NULL;
+                if (asprintf(&want, "berth-%s.service", name) >= 0 && !streq(b, want))
+                        log_warning("The unit should be named %s: berth-register@%s.service registers that unit.", want, name);
+        }
+
+        if (output) {
+                if (asprintf(&tmp, "%s.XXXXXX", output) < 0)
+                        return log_oom();
+                int fd = mkostemp(tmp, O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "Failed to create %s: %m", tmp);
+                (void) fchmod(fd, 0644);
+                f = fdopen(fd, "w");
+                if (!f) {
+                        close(fd);
+                        (void) unlink(tmp);
+                        return log_error_errno(errno, "Failed to open %s: %m", tmp);
+                }
+        }
+        FILE *out = f ?: stdout;
+
+        if (single && !launcher)
+                r = unit_file_single_process(out, self, name, sp.root, sp.exec_path, &sp.uuid, &s,
+                                             sp.has_user ? &sp.user : NULL, version);
+        else {
+                _cleanup_free_ char *image = NULL;
+                if (!single && !s.directory && image_find(name, &image) < 0)
+                        log_warning("No image '%s' in /var/lib/machines yet; the unit will need it.", name);
+                r = unit_file_launcher(out, self, name, !single, options + 1);
+        }
+        if (r == -EOPNOTSUPP)
+                log_error("A unit file cannot express one of these options (an overlay or a +PATH bind).");
+        else if (r < 0)
+                log_error_errno(r, "Failed to write the unit: %m");
+        if (r >= 0 && f && (fflush(f) != 0 || ferror(f)))
+                r = log_error_errno(errno, "Failed to write %s: %m", tmp);
+        if (r >= 0 && f && rename(tmp, output) < 0)
+                r = log_error_errno(errno, "Failed to move the unit into place as %s: %m", output);
+        if (r < 0 && tmp)
+                (void) unlink(tmp);
+        return r;
+}
+
+int verb_generate_unit(int argc, char **argv) {
+        _cleanup_strv_free_ char **rest = NULL;
+        _cleanup_free_ char *output = NULL;
+
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
                 printf("berth generate-unit NAME [--output=PATH] [RUN OPTIONS...] [-- COMMAND [ARGS...]]\n\n"
                        "Print (or write to PATH) a unit file for /etc/systemd/system equivalent to what\n"
-                       "'berth start' with the same arguments starts: with a COMMAND a single-process machine\n"
-                       "(registered by an ExecStartPost= of berth's), else a booted machine. Enable it with\n"
-                       "systemctl enable.\n");
+                       "'berth start' with the same arguments starts: with a COMMAND a single-process machine,\n"
+                       "to be named berth-NAME.service (berth-register@NAME.service registers it), else a\n"
+                       "booted machine. Enable it with systemctl enable, or use berth enable.\n");
                 return 0;
         }
         if (argc < 2 || argv[1][0] == '-')
@@ -851,6 +936,8 @@ int verb_generate_unit(int argc, char **argv) {
                 if (o) {
                         free(output);
                         output = strdup(o);
+                        if (!output)
+                                return log_oom(), 1;
                         continue;
                 }
                 if (streq(argv[i], "--"))
@@ -858,75 +945,5 @@ int verb_generate_unit(int argc, char **argv) {
                 if (strv_extend(&rest, argv[i]) < 0)
                         return log_oom(), 1;
         }
-        r = settings_parse_run_argv(&s, (int) strv_length(rest), rest, &error);
-        if (r < 0)
-                return log_error("%s", error ?: "Invalid arguments."), 1;
-
-        self = realpath("/proc/self/exe", NULL);
-        if (!self)
-                return log_error_errno(errno, "Failed to find berth's own binary: %m"), 1;
-
-        _cleanup_fclose_ FILE *f = NULL;
-        if (output) {
-                if (asprintf(&tmp, "%s.XXXXXX", output) < 0)
-                        return log_oom(), 1;
-                int fd = mkostemp(tmp, O_CLOEXEC);
-                if (fd < 0)
-                        return log_error_errno(errno, "Failed to create %s: %m", tmp), 1;
-                (void) fchmod(fd, 0644);
-                f = fdopen(fd, "w");
-                if (!f) {
-                        close(fd);
-                        return log_error_errno(errno, "Failed to open %s: %m", tmp), 1;
-                }
-        }
-        FILE *out = f ?: stdout;
-        bool single = strv_length(s.parameters) > 0, launcher = !single;
-        if (single) {
-                r = single_process_prepare(name, &s, &sp);
-                if (r < 0) {
-                        /* It said why. */
-                        if (tmp)
-                                (void) unlink(tmp);
-                        return 1;
-                }
-                /* What the unit may say depends on the systemd that will run it: this one. */
-                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-                if (sd_bus_open_system(&bus) < 0)
-                        log_debug("No system bus; assuming systemd has no PrivatePIDs=.");
-                version = running_systemd_version(bus);
-                launcher = single_process_needs_launcher(&sp, version);
-        }
-        if (check_absolute_paths(&s, launcher) < 0) {
-                if (tmp)
-                        (void) unlink(tmp);
-                return 1;
-        }
-        if (output && single && !launcher) {
-                const char *b = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
-                _cleanup_free_ char *want = NULL;
-                if (asprintf(&want, "%s.service", name) >= 0 && !streq(b, want))
-                        log_warning("The unit should be named %s: its registration names the machine after the unit.", want);
-        }
-
-        if (single && !launcher)
-                r = unit_file_single_process(out, self, name, sp.root, sp.exec_path, &sp.uuid, &s,
-                                             sp.has_user ? &sp.user : NULL, version);
-        else {
-                _cleanup_free_ char *image = NULL;
-                if (!single && !s.directory && image_find(name, &image) < 0)
-                        log_warning("No image '%s' in /var/lib/machines yet; the unit will need it.", name);
-                r = unit_file_launcher(out, self, name, !single, rest + 1);
-        }
-        if (r == -EOPNOTSUPP)
-                log_error("A unit file cannot express one of these options (an overlay or a +PATH bind).");
-        else if (r < 0 && r != -EINVAL)
-                log_error_errno(r, "Failed to write the unit: %m");
-        if (r >= 0 && f && (fflush(f) != 0 || ferror(f)))
-                r = log_error_errno(errno, "Failed to write %s: %m", tmp);
-        if (r >= 0 && f && rename(tmp, output) < 0)
-                r = log_error_errno(errno, "Failed to move the unit into place as %s: %m", output);
-        if (r < 0 && tmp)
-                (void) unlink(tmp);
-        return r < 0 ? 1 : 0;
+        return machine_unit_file_write(name, rest, output) < 0 ? 1 : 0;
 }

@@ -14,3 +14,5 @@ int verb_poweroff(int argc, char **argv);
 int verb_reboot(int argc, char **argv);
 int verb_terminate(int argc, char **argv);
 int verb_kill(int argc, char **argv);
+int verb_enable(int argc, char **argv);
+int verb_disable(int argc, char **argv);

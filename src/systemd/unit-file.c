@@ -61,20 +61,22 @@ int unit_file_single_process(FILE *f, const char *berth_path, const char *machin
         id128_to_uuid_string(uuid, uuid_s);
         id128_to_string(uuid, id_s);
 
-        fprintf(f, "# A single-process machine, as 'berth start %s ... -- COMMAND' starts it.\n"
+        fprintf(f, UNIT_FILE_HEADER "%s.\n"
+                   "# A single-process machine, as 'berth start %s ... -- COMMAND' starts it.\n"
                    "[Unit]\n"
                    "Description=Machine %s (berth, single process)\n"
                    "PartOf=machines.target\n"
                    "Before=machines.target\n"
                    "RequiresMountsFor=%s\n"
-                   "# berth-register@.service registers the main process with systemd-machined.\n"
-                   "Wants=berth-register@%%N.service\n\n"
+                   "# berth-register@.service registers the main process of berth-%s.service with\n"
+                   "# systemd-machined: this unit must have that name.\n"
+                   "Wants=berth-register@%s.service\n\n"
                    "[Service]\n"
                    "Type=exec\n"
                    "Slice=%s\n"
                    "RootDirectory=%s\n"
                    "MountAPIVFS=yes\n",
-                machine, machine, root, s->slice ?: "machine.slice", root);
+                machine, machine, machine, root, machine, machine, s->slice ?: "machine.slice", root);
 
         _cleanup_free_ char **argv = calloc(strv_length(s->parameters) + 1, sizeof(char *));
         if (!argv)
@@ -146,6 +148,7 @@ int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, boo
         r = launcher_run_argv(berth_path, machine, boot, run_options, &argv);
         if (r < 0)
                 return r;
+        fprintf(f, UNIT_FILE_HEADER "%s.\n", machine);
         if (boot)
                 fprintf(f, "# A booted machine, as berth@%s.service but with its own options.\n", machine);
         else

@@ -17,5 +17,8 @@ int unit_file_single_process(FILE *f, const char *berth_path, const char *machin
  * SYSTEMD_VERSION_PRIVATE_PIDS); run_options are the user's. */
 int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, bool boot, char **run_options);
 
+/* The first line of every unit file berth writes, followed by the machine's name. */
+#define UNIT_FILE_HEADER "# Written by berth for the machine "
+
 /* Quotes one word for an Exec*= line: "..." with \, " escaped, $ and % doubled. */
 int unit_file_quote(const char *word, char **ret);

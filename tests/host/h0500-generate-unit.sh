@@ -8,14 +8,14 @@ cp -a "$R" /var/lib/machines/genimg
 trap 'rm -rf /var/lib/machines/genimg "$TEST_TMP"' EXIT
 
 test_expect_success 'a single-process unit file: systemctl starts it, machinectl lists it' '
-        "$BERTH" generate-unit gen1 -D /var/lib/machines/genimg -u user -E GREETING=hi --output=/etc/systemd/system/gen1.service \
+        "$BERTH" generate-unit gen1 -D /var/lib/machines/genimg -u user -E GREETING=hi --output=/etc/systemd/system/berth-gen1.service \
                 -- /bin/sh -c "echo \$GREETING > /tmp/g; sleep 100" &&
-        test_when_finished "systemctl stop gen1.service; rm -f /etc/systemd/system/gen1.service; systemctl daemon-reload" &&
-        systemctl daemon-reload && systemctl start gen1.service &&
+        test_when_finished "systemctl stop berth-gen1.service; rm -f /etc/systemd/system/berth-gen1.service; systemctl daemon-reload" &&
+        systemctl daemon-reload && systemctl start berth-gen1.service &&
         wait_for "machinectl show gen1" 10 &&
-        expect_eq "$(machinectl show gen1 -p Unit --value)" gen1.service &&
-        expect_eq "$(machinectl show gen1 -p Leader --value)" "$(systemctl show gen1.service -p MainPID --value)" &&
-        systemctl stop gen1.service && ! machinectl show gen1 >/dev/null 2>&1
+        expect_eq "$(machinectl show gen1 -p Unit --value)" berth-gen1.service &&
+        expect_eq "$(machinectl show gen1 -p Leader --value)" "$(systemctl show berth-gen1.service -p MainPID --value)" &&
+        systemctl stop berth-gen1.service && ! machinectl show gen1 >/dev/null 2>&1
 '
 test_expect_success 'a root single-process unit file runs in berth'"'"'s launcher where systemd has no PrivatePIDs=' '
         "$BERTH" generate-unit gen5 -D /var/lib/machines/genimg --output=/etc/systemd/system/gen5.service -- /bin/sleep 100 &&

@@ -5,6 +5,7 @@
 #   testhost_prepare DIR     a root: a copy of /etc with a new machine-id, empty /var ...
 #   testhost_boot DIR NAME   boots it in the background; sets TESTHOST_NSPAWN and TESTHOST_PID
 #   testhost_run CMD...      runs a command inside (all namespaces of its PID 1)
+#   testhost_reboot          reboots it (systemctl reboot inside, then boots DIR again)
 #   testhost_stop            powers it off (SIGTERM to nspawn) and waits
 
 testhost_prepare() {
@@ -43,6 +44,7 @@ testhost_install_units() {
 
 testhost_boot() {
         local dir=$1 name=$2 i
+        TESTHOST_ARGS=("$@")
         shift 2
         SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -D "$dir" --bind-ro=/usr --register=no --keep-unit \
                 -b -M "$name" --console=pipe -q "$@" systemd.firstboot=off >"$dir.console.log" 2>&1 </dev/null &
@@ -74,6 +76,19 @@ testhost_boot() {
 
 testhost_run() {
         nsenter -t "$TESTHOST_PID" -a "$@"
+}
+
+testhost_reboot() {
+        testhost_run systemctl reboot
+        timeout 60 tail --pid="$TESTHOST_NSPAWN" -f /dev/null
+        wait "$TESTHOST_NSPAWN" 2>/dev/null
+        local rc=$?
+        TESTHOST_NSPAWN=""
+        if [ $rc -ne 133 ]; then
+                echo "The test host did not reboot (systemd-nspawn exited with $rc)." >&2
+                return 1
+        fi
+        testhost_boot "${TESTHOST_ARGS[@]}"
 }
 
 testhost_stop() {
