@@ -14,6 +14,7 @@ static const Verb verbs[] = {
         { "run",    verb_run,    "Run a machine in the foreground (nspawn options)"    },
         { "start",  verb_start,  "Boot an image as the unit berth@NAME.service"         },
         { "stop",   verb_stop,   "Stop a machine's unit and wait until it is down"      },
+        { "login",     verb_login,     "A login prompt of a booted machine on this terminal" },
         { "poweroff",  verb_poweroff,  "Power a booted machine off cleanly and wait"    },
         { "reboot",    verb_reboot,    "Reboot a booted machine and wait until it is back" },
         { "terminate", verb_terminate, "Stop a machine's unit or scope and wait"        },

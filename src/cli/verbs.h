@@ -16,3 +16,4 @@ int verb_terminate(int argc, char **argv);
 int verb_kill(int argc, char **argv);
 int verb_enable(int argc, char **argv);
 int verb_disable(int argc, char **argv);
+int verb_login(int argc, char **argv);
