@@ -17,6 +17,7 @@ static const Verb verbs[] = {
         { "list",   verb_list,   "List the machines systemd-machined knows"             },
         { "status", verb_status, "Show a machine's unit, leader, root and last log lines" },
         { "show",   verb_show,   "Print systemd-machined's properties of a machine"     },
+        { "shell",  verb_shell,  "Run a shell or a command inside a running machine"    },
         { "generate-unit", verb_generate_unit, "Print a unit file for a machine, to enable it at boot" },
         { "register", verb_register, "Register a running process with systemd-machined"  },
 };

@@ -181,6 +181,36 @@ int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t
         return 1;
 }
 
+int machine_get_leader(sd_bus *bus, const char *name, pid_t *ret_leader, char **ret_unit, sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *unit = NULL;
+        uint32_t leader = 0;
+        int r;
+
+        r = machine_get_path(bus, name, &path, error);
+        if (r <= 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Leader", error, 'u', &leader);
+        if (r < 0)
+                /* Gone between the two calls. */
+                return sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "org.freedesktop.machine1.NoSuchMachine") ? 0 : r;
+        if (leader == 0)
+                return 0;
+        if (ret_unit) {
+                /* Not every registration has one. */
+                r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", NULL, &unit);
+                if (r == -ENOMEM)
+                        return r;
+                if (unit && !*unit) {
+                        free(unit);
+                        unit = NULL;
+                }
+        }
+        *ret_leader = (pid_t) leader;
+        if (ret_unit)
+                *ret_unit = TAKE_PTR(unit);
+        return 1;
+}
+
 int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_usec) {
         int r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "TerminateMachine", NULL, NULL,
                                    "s", name);
