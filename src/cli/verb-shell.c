@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "enter.h"
@@ -175,12 +176,17 @@ static int setenv_add(char ***l, const char *arg) {
         return 0;
 }
 
+/* How long berth waits for a machine of its own that is still being set up. */
+#define SHELL_STARTING_TIMEOUT_MSEC 10000
+#define SHELL_STARTING_POLL_MSEC 20
+
 /* The leader of the machine from machined, checked to be in the machine's unit once it is
- * open: a PID that went to another process in between is not taken for the machine. */
+ * open: a PID that went to another process in between is not taken for the machine. A machine
+ * that berth's launcher is still setting up is waited for. */
 static int shell_open_machine(const char *name, MachineTarget *ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *unit = NULL;
+        _cleanup_free_ char *unit = NULL, *service = NULL;
         const char *mnt;
         pid_t leader = 0;
         int r;
@@ -188,17 +194,28 @@ static int shell_open_machine(const char *name, MachineTarget *ret) {
         r = sd_bus_open_system(&bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m (is this a systemd host?)");
-        r = machine_get_leader(bus, name, &leader, &unit, &error);
+        r = machine_get_leader(bus, name, &leader, &unit, &service, &error);
         if (r < 0)
                 return log_error_errno(r, "Failed to ask systemd-machined about %s: %s", name, error.message ?: strerror(-r));
         if (r == 0)
                 return log_error_errno(ESRCH, "Machine %s is not running.", name);
 
-        r = machine_target_open(leader, ret);
-        if (r == -ESRCH)
-                return log_error_errno(r, "Machine %s is not running.", name);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open the leader (PID %d) of machine %s: %m", (int) leader, name);
+        for (unsigned waited = 0;; waited += SHELL_STARTING_POLL_MSEC) {
+                r = machine_target_open(leader, ret);
+                if (r == -ESRCH)
+                        return log_error_errno(r, "Machine %s is not running.", name);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open the leader (PID %d) of machine %s: %m", (int) leader, name);
+                if (!machine_target_is_starting(ret, service))
+                        break;
+                machine_target_done(ret);
+                if (waited >= SHELL_STARTING_TIMEOUT_MSEC)
+                        return log_error_errno(EBUSY, "Machine %s is still being set up; try again.", name);
+                if (waited == 0)
+                        log_debug("Machine %s is still being set up, waiting.", name);
+                struct timespec ts = { .tv_nsec = SHELL_STARTING_POLL_MSEC * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+        }
 
         if (unit && ret->cgroup && cgroup_unified_mount(&mnt) >= 0 && !cgroup_path_in_unit(ret->cgroup, unit)) {
                 log_debug("PID %d is in %s, not in %s.", (int) leader, ret->cgroup, unit);

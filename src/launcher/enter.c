@@ -88,7 +88,7 @@ static int parse_small_decimal(const char *s, int *ret) {
 }
 
 int proc_status_parse(const char *text, ProcStatus *ret) {
-        ProcStatus s = {};
+        ProcStatus s = { .seccomp_filters = -1 };
         bool have_bounding = false;
 
         for (const char *p = text, *nl; p && *p; p = *nl ? nl + 1 : nl) {
@@ -116,6 +116,16 @@ int proc_status_parse(const char *text, ProcStatus *ret) {
                         if (parse_small_decimal(v, &k) < 0 || k > 2)
                                 return -EBADMSG;
                         s.seccomp = k;
+                } else if ((v = startswith(line, "Seccomp_filters:"))) {
+                        if (parse_small_decimal(v, &k) < 0)
+                                return -EBADMSG;
+                        s.seccomp_filters = k;
+                } else if ((v = startswith(line, "PPid:"))) {
+                        unsigned u;
+                        v += strspn(v, " \t");
+                        if (safe_atou(v, &u) < 0 || u > INT32_MAX)
+                                return -EBADMSG;
+                        s.ppid = (pid_t) u;
                 }
         }
         if (!have_bounding)
@@ -174,6 +184,8 @@ void machine_target_done(MachineTarget *t) {
                 t->ns_fds[i] = safe_close(t->ns_fds[i]);
         free(t->cgroup);
         t->cgroup = NULL;
+        free(t->comm);
+        t->comm = NULL;
 }
 
 /* The namespace of the leader, or -EBADF when it is the caller's own (or the kernel has no such kind). */
@@ -225,6 +237,20 @@ static int machine_target_read(MachineTarget *t) {
         if (r < 0)
                 return r;
 
+        r = read_full_file_at(proc_fd, "comm", &t->comm, NULL);
+        if (r < 0)
+                return r;
+        t->comm[strcspn(t->comm, "\n")] = 0;
+
+        if (streq(t->comm, "berth") && t->status.seccomp_filters >= 0 && t->status.ppid > 0) {
+                _cleanup_free_ char *parent_text = NULL;
+                ProcStatus parent;
+                snprintf(path, sizeof(path), "/proc/%d/status", (int) t->status.ppid);
+                if (read_full_file_at(AT_FDCWD, path, &parent_text, NULL) >= 0 &&
+                    proc_status_parse(parent_text, &parent) >= 0)
+                        t->launcher_child = parent.seccomp_filters == t->status.seccomp_filters;
+        }
+
         r = read_full_file_at(proc_fd, "cgroup", &cgroup, NULL);
         if (r < 0)
                 return r;
@@ -261,6 +287,10 @@ int machine_target_open(pid_t leader, MachineTarget *ret) {
         *ret = t;
         t = (MachineTarget) MACHINE_TARGET_NULL;
         return 0;
+}
+
+bool machine_target_is_starting(const MachineTarget *t, const char *service) {
+        return streq_ptr(service, "berth") && t->launcher_child;
 }
 
 bool machine_target_needs_own_pid_namespace(const MachineTarget *t) {

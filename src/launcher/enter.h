@@ -31,13 +31,16 @@ const char *enter_namespace_to_string(EnterNamespace n);
 
 /* What /proc/PID/status says about a process's confinement. */
 typedef struct ProcStatus {
+        pid_t ppid;                     /* PPid */
         uint64_t capability_bounding;   /* CapBnd */
         bool no_new_privs;              /* NoNewPrivs */
         int seccomp;                    /* Seccomp: 0 none, 1 strict, 2 filter */
+        int seccomp_filters;            /* Seccomp_filters: how many; -1 if the kernel does not say */
 } ProcStatus;
 
-/* Parses the text of /proc/PID/status. Pure. -EBADMSG without a valid CapBnd line; the others
- * count as 0 when absent (kernels before 4.10 have no NoNewPrivs). */
+/* Parses the text of /proc/PID/status. Pure. -EBADMSG without a valid CapBnd line; PPid,
+ * NoNewPrivs and Seccomp count as 0 when absent (kernels before 4.10 have no NoNewPrivs), and
+ * Seccomp_filters as -1 (before 5.9). */
 int proc_status_parse(const char *text, ProcStatus *ret);
 
 /* The path of the cgroup2 ("0::") line in the text of /proc/PID/cgroup. Pure. -ENODATA if there
@@ -54,6 +57,8 @@ typedef struct MachineTarget {
         int ns_fds[_ENTER_NAMESPACE_MAX];       /* -EBADF where the namespace is the caller's own */
         ProcStatus status;
         char *cgroup;                           /* the leader's cgroup2 path, NULL if there is no cgroup2 */
+        char *comm;                             /* the leader's process name */
+        bool launcher_child;                    /* it is a child of berth's launcher, not yet confined */
 } MachineTarget;
 
 #define MACHINE_TARGET_NULL                                                                                  \
@@ -67,6 +72,13 @@ typedef struct MachineTarget {
  * later. -ESRCH if it is gone. Never logs. */
 int machine_target_open(pid_t leader, MachineTarget *ret);
 void machine_target_done(MachineTarget *t);
+
+/* Whether the leader is still berth's launcher setting the machine up (service: who registered
+ * the machine, as machined says). berth registers a machine before its PID 1 has moved into the
+ * machine's root and confined itself: until then, entering it would find the host's root and no
+ * confinement. The last step of that is a seccomp filter of its own, which the launcher's
+ * supervisor, the leader's parent, does not have: until then the two have as many filters. */
+bool machine_target_is_starting(const MachineTarget *t, const char *service);
 
 /* Whether the machine has its own user namespace but shares the caller's PID namespace (a unit
  * with PrivateUsers= and no PrivatePIDs=): then the command gets a PID namespace of its own, so

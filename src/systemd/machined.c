@@ -181,8 +181,23 @@ int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t
         return 1;
 }
 
-int machine_get_leader(sd_bus *bus, const char *name, pid_t *ret_leader, char **ret_unit, sd_bus_error *error) {
-        _cleanup_free_ char *path = NULL, *unit = NULL;
+/* A string property, NULL when empty or unreadable. */
+static int machine_get_string(sd_bus *bus, const char *path, const char *property, char **ret) {
+        char *v = NULL;
+        int r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, property, NULL, &v);
+        if (r == -ENOMEM)
+                return r;
+        if (v && !*v) {
+                free(v);
+                v = NULL;
+        }
+        *ret = v;
+        return 0;
+}
+
+int machine_get_leader(sd_bus *bus, const char *name, pid_t *ret_leader, char **ret_unit, char **ret_service,
+                       sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *unit = NULL, *service = NULL;
         uint32_t leader = 0;
         int r;
 
@@ -195,19 +210,15 @@ int machine_get_leader(sd_bus *bus, const char *name, pid_t *ret_leader, char **
                 return sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "org.freedesktop.machine1.NoSuchMachine") ? 0 : r;
         if (leader == 0)
                 return 0;
-        if (ret_unit) {
-                /* Not every registration has one. */
-                r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", NULL, &unit);
-                if (r == -ENOMEM)
-                        return r;
-                if (unit && !*unit) {
-                        free(unit);
-                        unit = NULL;
-                }
-        }
+        /* Not every registration has them. */
+        if ((ret_unit && (r = machine_get_string(bus, path, "Unit", &unit)) < 0) ||
+            (ret_service && (r = machine_get_string(bus, path, "Service", &service)) < 0))
+                return r;
         *ret_leader = (pid_t) leader;
         if (ret_unit)
                 *ret_unit = TAKE_PTR(unit);
+        if (ret_service)
+                *ret_service = TAKE_PTR(service);
         return 1;
 }
 

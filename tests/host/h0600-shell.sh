@@ -136,7 +136,8 @@ test_expect_success 'berth itself is not dumpable while the command runs' '
         D="capsh --drop=cap_sys_ptrace --"
         "$BERTH" run -q -P -M shnp --drop-capability=CAP_SYS_PTRACE -D "$R" /bin/sleep 100 </dev/null >/dev/null 2>&1 & r=$!
         test_when_finished "kill -KILL $r"
-        wait_for "machinectl show shnp" 20
+        # Once it is set up: before, its PID 1 still has every capability.
+        wait_for "machinectl show shnp" 20 && wait_for "\"$BERTH\" shell shnp true" 20
         $D -c "exec $BERTH shell shnp sleep 3" </dev/null >/dev/null & b=$!
         $D -c "exec sleep 3" >/dev/null & other=$!
         command_of $b sleep >/dev/null
@@ -163,6 +164,30 @@ test_expect_success 'a leader that is gone: not running' '
         kill -KILL $r; wait $r
         expect_eq $rc 1 && expect_eq "$err" "Machine shgone is not running."
 '
+# A berth run machine caught while its launcher sets it up: registered, not yet in its root,
+# not yet confined. The launcher reads the image's machine ID before it moves into the
+# machine's root: from a FIFO, it waits there until the FIFO is written (with --uuid=, berth
+# itself does not read it before).
+half_made_machine() {
+        local R2=$TEST_TMP/root2 r l err rc s
+        make_busybox_root "$R2" && echo marker2 > "$R2/etc/berth-marker" &&
+        rm -f "$R2/etc/machine-id" && mkfifo "$R2/etc/machine-id" || return 1
+        "$BERTH" run -q -P -M shslow --uuid=0123456789abcdef0123456789abcdef -D "$R2" /bin/sleep 100 </dev/null >/dev/null 2>&1 &
+        r=$!
+        test_when_finished "kill -KILL $r"
+        wait_for "machinectl show shslow" 20 && l=$(leader_of shslow) &&
+        # Not yet in its root, not yet confined: no filter of its own.
+        expect_eq "$(cat /proc/$l/comm)" berth && expect_eq "$(stat -L -c %d:%i /proc/$l/root)" "$(stat -c %d:%i /)" &&
+        expect_eq "$(grep ^Seccomp_filters: /proc/$l/status)" "$(grep ^Seccomp_filters: /proc/$r/status)" || return 1
+        err=$("$BERTH" shell shslow true 2>&1)
+        rc=$?
+        expect_eq $rc 1 && expect_eq "$err" "Machine shslow is still being set up; try again." || return 1
+        "$BERTH" shell shslow cat /etc/berth-marker >"$TEST_TMP/slow" 2>&1 &
+        s=$!
+        sleep 1 && kill -0 $s && test ! -s "$TEST_TMP/slow" || return 1
+        echo > "$R2/etc/machine-id" && wait $s && expect_eq "$(cat $TEST_TMP/slow)" marker2
+}
+test_expect_success 'a machine berth run is still setting up is waited for, never entered half-made' 'half_made_machine'
 
 # A single-process machine: a hardened unit, PrivateUsers= (a user namespace of its own), its
 # own mount namespace, no berth process at all.

@@ -10,6 +10,8 @@ static const char status_text[] =
         "Name:\tsleep\n"
         "Umask:\t0022\n"
         "State:\tS (sleeping)\n"
+        "PPid:\t1\n"
+        "TracerPid:\t0\n"
         "Uid:\t1000\t1000\t1000\t1000\n"
         "CapInh:\t0000000000000000\n"
         "CapPrm:\t0000000000000000\n"
@@ -28,10 +30,13 @@ static void test_proc_status_parse(void) {
         check(s.capability_bounding == UINT64_C(0xf5c4afff), "CapBnd is read as hexadecimal");
         check(s.no_new_privs, "NoNewPrivs: 1");
         check_int_eq(s.seccomp, 2, "Seccomp: 2, not Seccomp_filters");
+        check_int_eq(s.seccomp_filters, 22, "Seccomp_filters: 22");
+        check_int_eq(s.ppid, 1, "PPid: 1, not TracerPid");
 
         check_int_eq(proc_status_parse("CapBnd:\t000001ffffffffff\n", &s), 0, "CapBnd alone (an old kernel)");
-        check(s.capability_bounding == UINT64_C(0x1ffffffffff) && !s.no_new_privs && s.seccomp == 0,
-              "NoNewPrivs and Seccomp are 0 when absent");
+        check(s.capability_bounding == UINT64_C(0x1ffffffffff) && !s.no_new_privs && s.seccomp == 0 && s.ppid == 0,
+              "PPid, NoNewPrivs and Seccomp are 0 when absent");
+        check_int_eq(s.seccomp_filters, -1, "Seccomp_filters is -1 when absent");
         check_int_eq(proc_status_parse("CapBnd:\tffffffffffffffff", &s), 0, "all 64 bits, no final newline");
         check(s.capability_bounding == UINT64_MAX, "all 64 bits");
         check_int_eq(proc_status_parse("NoNewPrivs:\t0\nCapBnd: 0 \nSeccomp:\t0\n", &s), 0, "zero, spaces around");
@@ -49,6 +54,8 @@ static void test_proc_status_parse(void) {
         check_int_eq(proc_status_parse("CapBnd:\t0\nNoNewPrivs:\t2\n", &s), -EBADMSG, "NoNewPrivs 2");
         check_int_eq(proc_status_parse("CapBnd:\t0\nSeccomp:\t3\n", &s), -EBADMSG, "Seccomp 3");
         check_int_eq(proc_status_parse("CapBnd:\t0\nSeccomp:\tx\n", &s), -EBADMSG, "Seccomp x");
+        check_int_eq(proc_status_parse("CapBnd:\t0\nSeccomp_filters:\t-1\n", &s), -EBADMSG, "Seccomp_filters -1");
+        check_int_eq(proc_status_parse("CapBnd:\t0\nPPid:\tx\n", &s), -EBADMSG, "PPid x");
 }
 
 static void cgroup_path_at(int line, const char *text, int expected_r, const char *expected) {
@@ -88,6 +95,17 @@ static void test_cgroup_path_in_unit(void) {
         check(!cgroup_path_in_unit("/a/b", "a/b"), "a unit name with a slash");
 }
 
+static void test_machine_target_is_starting(void) {
+        MachineTarget t = MACHINE_TARGET_NULL;
+
+        t.launcher_child = true;
+        check(machine_target_is_starting(&t, "berth"), "a launcher's child in a machine of berth's: being set up");
+        check(!machine_target_is_starting(&t, "nspawn"), "registered by another manager: not berth's to judge");
+        check(!machine_target_is_starting(&t, NULL), "no service");
+        t.launcher_child = false;
+        check(!machine_target_is_starting(&t, "berth"), "a leader that confined itself: set up");
+}
+
 static void test_namespace_names(void) {
         check_streq(enter_namespace_to_string(ENTER_NAMESPACE_MNT), "mnt", "mnt");
         check_streq(enter_namespace_to_string(ENTER_NAMESPACE_USER), "user", "user");
@@ -99,6 +117,7 @@ int main(void) {
         test_proc_status_parse();
         test_proc_cgroup_unified_path();
         test_cgroup_path_in_unit();
+        test_machine_target_is_starting();
         test_namespace_names();
         return tap_finish();
 }
