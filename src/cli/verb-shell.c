@@ -42,7 +42,6 @@ static const char shell_usage[] =
         "Options end at NAME; '--' ends them too.\n";
 
 typedef struct Shell {
-        const char *machine;
         bool quiet;
         sd_event *event;
         EnterProcess process;
@@ -286,7 +285,6 @@ int verb_shell(int argc, char **argv) {
                 return log_error("Empty user name in '%s'.", at ? spec : "--uid="), 1;
         if (!machine_name_is_valid(name))
                 return log_error("Invalid machine name '%s'.", name), 1;
-        s.machine = name;
 
         if (geteuid() != 0)
                 return log_error("berth shell needs to be run as root."), 1;
