@@ -24,6 +24,7 @@ static const Verb verbs[] = {
         { "show",   verb_show,   "Print systemd-machined's properties of a machine"     },
         { "enable",    verb_enable,    "Start a machine at boot (machines.target)"     },
         { "disable",   verb_disable,   "No longer start a machine at boot"             },
+        { "shell",  verb_shell,  "Run a shell or a command inside a running machine"    },
         { "generate-unit", verb_generate_unit, "Print a unit file for a machine, to enable it at boot" },
         { "register", verb_register, "Register a running process with systemd-machined"  },
 };

@@ -8,6 +8,7 @@ int verb_stop(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_show(int argc, char **argv);
+int verb_shell(int argc, char **argv);
 int verb_register(int argc, char **argv);
 int verb_generate_unit(int argc, char **argv);
 int verb_poweroff(int argc, char **argv);

@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fd-util.h"
+#include "mount-plan.h"
 #include "parse-util.h"
 #include "strv.h"
 #include "user.h"
@@ -95,14 +97,10 @@ fail:
         return -ENOMEM;
 }
 
-int user_resolve(const char *name, UserRecord *ret) {
-        _cleanup_free_ char *passwd = NULL, *group = NULL;
+int user_record_from_files(const char *passwd, const char *group, const char *name, UserRecord *ret) {
         UserRecord u;
         int r;
 
-        r = read_full_file_at(AT_FDCWD, "/etc/passwd", &passwd, NULL);
-        if (r < 0 && r != -ENOENT)
-                return r;
         r = passwd_find(passwd, name, &u);
         if (r == -ESRCH && (streq(name, "root") || streq(name, "0"))) {
                 /* An image without /etc/passwd still has root. */
@@ -116,13 +114,53 @@ int user_resolve(const char *name, UserRecord *ret) {
         if (r < 0)
                 return r;
 
-        if (read_full_file_at(AT_FDCWD, "/etc/group", &group, NULL) >= 0) {
-                r = group_find_supplementary(group, u.name, u.gid, &u.supplementary, &u.n_supplementary);
-                if (r < 0) {
-                        user_record_done(&u);
-                        return r;
-                }
+        r = group_find_supplementary(group, u.name, u.gid, &u.supplementary, &u.n_supplementary);
+        if (r < 0) {
+                user_record_done(&u);
+                return r;
         }
         *ret = u;
         return 0;
+}
+
+int user_resolve(const char *name, UserRecord *ret) {
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        int r;
+
+        r = read_full_file_at(AT_FDCWD, "/etc/passwd", &passwd, NULL);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        (void) read_full_file_at(AT_FDCWD, "/etc/group", &group, NULL);
+        return user_record_from_files(passwd, group, name, ret);
+}
+
+/* Reads a file of the machine's: a regular file only, so that a FIFO or a device planted
+ * there cannot make the caller wait or read something endless. NULL if there is none. */
+static int read_file_in_root(int root_fd, const char *path, char **ret) {
+        _cleanup_close_ int fd = openat_in_root(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        *ret = NULL;
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        return read_full_fd(fd, ret, NULL);
+}
+
+int user_resolve_in_root(int root_fd, const char *name, UserRecord *ret) {
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        int r;
+
+        r = read_file_in_root(root_fd, "/etc/passwd", &passwd);
+        if (r < 0)
+                return r;
+        r = read_file_in_root(root_fd, "/etc/group", &group);
+        if (r < 0)
+                return r;
+        return user_record_from_files(passwd, group, name, ret);
 }

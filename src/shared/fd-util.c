@@ -78,7 +78,10 @@ int read_full_file_at(int dirfd, const char *path, char **ret, size_t *ret_size)
         _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        return read_full_fd(fd, ret, ret_size);
+}
 
+int read_full_fd(int fd, char **ret, size_t *ret_size) {
         size_t size = 0, allocated = 4096;
         _cleanup_free_ char *buf = malloc(allocated);
         if (!buf)

@@ -41,5 +41,7 @@ ssize_t loop_read(int fd, void *buf, size_t n);
 
 /* Reads a whole (small) file below dirfd into a NUL-terminated buffer. */
 int read_full_file_at(int dirfd, const char *path, char **ret, size_t *ret_size);
+/* The same from an open descriptor, read from where it is to the end (at most 16 MiB). */
+int read_full_fd(int fd, char **ret, size_t *ret_size);
 /* Creates or truncates path below dirfd with the given contents. */
 int write_string_file_at(int dirfd, const char *path, const char *s, mode_t mode);

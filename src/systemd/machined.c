@@ -181,6 +181,47 @@ int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t
         return 1;
 }
 
+/* A string property, NULL when empty or unreadable. */
+static int machine_get_string(sd_bus *bus, const char *path, const char *property, char **ret) {
+        char *v = NULL;
+        int r = sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, property, NULL, &v);
+        if (r == -ENOMEM)
+                return r;
+        if (v && !*v) {
+                free(v);
+                v = NULL;
+        }
+        *ret = v;
+        return 0;
+}
+
+int machine_get_leader(sd_bus *bus, const char *name, pid_t *ret_leader, char **ret_unit, char **ret_service,
+                       sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *unit = NULL, *service = NULL;
+        uint32_t leader = 0;
+        int r;
+
+        r = machine_get_path(bus, name, &path, error);
+        if (r <= 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Leader", error, 'u', &leader);
+        if (r < 0)
+                /* Gone between the two calls. */
+                return sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "org.freedesktop.machine1.NoSuchMachine") ? 0 : r;
+        if (leader == 0)
+                return 0;
+        /* Not every registration has them. */
+        if ((ret_unit && (r = machine_get_string(bus, path, "Unit", &unit)) < 0) ||
+            (ret_service && (r = machine_get_string(bus, path, "Service", &service)) < 0))
+                return r;
+        *ret_leader = (pid_t) leader;
+        if (ret_unit)
+                *ret_unit = TAKE_PTR(unit);
+        if (ret_service)
+                *ret_service = TAKE_PTR(service);
+        return 1;
+}
+
 int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_usec) {
         int r = sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "TerminateMachine", NULL, NULL,
                                    "s", name);

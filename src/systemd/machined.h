@@ -40,6 +40,12 @@ int machine_get_path(sd_bus *bus, const char *name, char **ret_path, sd_bus_erro
 /* Whether machined knows NAME, which service registered it and its leader: 1 and those, or 0. */
 int machine_get_service(sd_bus *bus, const char *name, char **ret_service, pid_t *ret_leader);
 
+/* The leader (the host's PID of the machine's PID 1), the unit and the service that registered
+ * a running machine: 1 and those (*ret_unit, *ret_service NULL if machined names none), 0 if
+ * machined does not know NAME, or a negative errno with *error. */
+int machine_get_leader(sd_bus *bus, const char *name, pid_t *ret_leader, char **ret_unit, char **ret_service,
+                       sd_bus_error *error);
+
 /* Stops a registered machine (its unit) and waits, at most timeout_usec, until machined forgets it. */
 int machine_terminate_and_wait(sd_bus *bus, const char *name, uint64_t timeout_usec);
 

@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include "fd-util.h"
 #include "tap.h"
 #include "user.h"
 
@@ -27,6 +31,10 @@ static const char passwd[] =
         "1006:x:2000:2000::/home/digits:/bin/sh\n"
         "nobody:x:65534:65534:Nobody:/:/usr/sbin/nologin\n"
         "last:x:1007:1008::/home/last:/bin/sh";
+
+static bool streq_or_null(const char *a, const char *b) {
+        return a && b && strcmp(a, b) == 0;
+}
 
 /* NULL equals only NULL. */
 static bool str_same(const char *a, const char *b) {
@@ -193,8 +201,94 @@ static void test_group_find_supplementary(void) {
         supplementary("g:x:5:alice", "alice", 1000, "5");
 }
 
+static void test_user_record_from_files(void) {
+        UserRecord u = {};
+
+        check_int_eq(user_record_from_files(passwd, group, "alice", &u), 0, "user_record_from_files(alice)");
+        check(u.uid == 1000 && u.gid == 1000 && streq_or_null(u.home, "/home/alice"), "alice from the passwd text");
+        check_streq(gids_show(u.supplementary, u.n_supplementary), "10,100,31,32,33,34,36", "alice's groups from the group text");
+        user_record_done(&u);
+
+        /* No group file: no supplementary groups, not an error. */
+        check_int_eq(user_record_from_files(passwd, NULL, "alice", &u), 0, "alice without a group file");
+        check(u.n_supplementary == 0 && !u.supplementary, "no supplementary groups without a group file");
+        user_record_done(&u);
+
+        /* root exists without a passwd file; nobody else does. */
+        check_int_eq(user_record_from_files(NULL, group, "root", &u), 0, "root without a passwd file");
+        check(u.uid == 0 && u.gid == 0 && streq_or_null(u.home, "/root") && streq_or_null(u.shell, "/bin/sh"),
+              "root without a passwd file is 0:0:/root:/bin/sh");
+        check_streq(gids_show(u.supplementary, u.n_supplementary), "10", "root's groups from the group text");
+        user_record_done(&u);
+        check_int_eq(user_record_from_files(NULL, NULL, "0", &u), 0, "UID 0 without any file");
+        user_record_done(&u);
+        check_int_eq(user_record_from_files(NULL, group, "alice", &u), -ESRCH, "alice without a passwd file");
+        check_int_eq(user_record_from_files(passwd, group, "bob", &u), -ESRCH, "bob is not in the passwd text");
+}
+
+static void write_file(int dir, const char *path, const char *text) {
+        if (write_string_file_at(dir, path, text, 0644) < 0)
+                tap_diag("failed to write %s", path);
+}
+
+/* The files are read inside the given root: a symbolic link that climbs out or is absolute
+ * stays in it, and what is not a regular file is refused. */
+static void test_user_resolve_in_root(void) {
+        char tmp[] = "/tmp/berth-test-user.XXXXXX";
+        UserRecord u = {};
+
+        if (!mkdtemp(tmp)) {
+                check(false, "mkdtemp");
+                return;
+        }
+        _cleanup_close_ int top = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        (void) mkdirat(top, "root", 0755);
+        (void) mkdirat(top, "root/etc", 0755);
+        (void) mkdirat(top, "etc", 0755);
+        /* Outside the root, where a link would lead if it were followed on the host. */
+        write_file(top, "etc/passwd", "root:x:0:0::/outside:/bin/sh\nuser:x:4242:4242::/outside:/bin/sh\n");
+        _cleanup_close_ int root = openat(top, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        check_int_eq(user_resolve_in_root(root, "user", &u), -ESRCH, "no passwd file in the root: no user");
+        check_int_eq(user_resolve_in_root(root, "root", &u), 0, "no passwd file in the root: root all the same");
+        check(streq_or_null(u.home, "/root"), "root's home is not the one outside");
+        user_record_done(&u);
+
+        write_file(top, "root/etc/real-passwd", "user:x:1000:1000::/home/user:/bin/ash\n");
+        write_file(top, "root/etc/group", "wheel:x:10:user\n");
+        (void) symlinkat("../../../../../../../etc/real-passwd", top, "root/etc/passwd");
+        check_int_eq(user_resolve_in_root(root, "user", &u), 0, "a passwd link climbing out stays in the root");
+        check(u.uid == 1000 && streq_or_null(u.home, "/home/user") && streq_or_null(u.shell, "/bin/ash"),
+              "the user is the root's, not the one outside");
+        check_streq(gids_show(u.supplementary, u.n_supplementary), "10", "the groups are the root's");
+        user_record_done(&u);
+
+        (void) unlinkat(top, "root/etc/passwd", 0);
+        (void) symlinkat("/etc/real-passwd", top, "root/etc/passwd");
+        check_int_eq(user_resolve_in_root(root, "user", &u), 0, "an absolute passwd link is resolved in the root");
+        check(u.uid == 1000, "an absolute link gives the root's user");
+        user_record_done(&u);
+
+        (void) unlinkat(top, "root/etc/passwd", 0);
+        if (mkfifoat(top, "root/etc/passwd", 0644) >= 0)
+                check_int_eq(user_resolve_in_root(root, "user", &u), -EBADFD, "a FIFO as passwd is refused, without waiting");
+        else
+                check(false, "mkfifoat");
+
+        (void) unlinkat(top, "root/etc/passwd", 0);
+        (void) unlinkat(top, "root/etc/real-passwd", 0);
+        (void) unlinkat(top, "root/etc/group", 0);
+        (void) unlinkat(top, "root/etc", AT_REMOVEDIR);
+        (void) unlinkat(top, "root", AT_REMOVEDIR);
+        (void) unlinkat(top, "etc/passwd", 0);
+        (void) unlinkat(top, "etc", AT_REMOVEDIR);
+        (void) rmdir(tmp);
+}
+
 int main(void) {
         test_passwd_find();
         test_group_find_supplementary();
+        test_user_record_from_files();
+        test_user_resolve_in_root();
         return tap_finish();
 }
