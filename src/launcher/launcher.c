@@ -490,6 +490,13 @@ static int child_run(Launcher *l) {
                 return log_error_errno(errno, "Failed to switch to the machine's root: %m"), EXIT_FAILURE;
         root_fd = safe_close(root_fd);
 
+        /* Shared propagation inside the machine, as nspawn gives it (systemd in a container leaves
+         * it to the manager): a service's mount namespace then sees mounts made after it was made,
+         * such as the credentials directory systemd sets up for LoadCredential=. Everything was made
+         * private from the host above, so nothing propagates out of the machine. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+                return log_error_errno(errno, "Failed to make the machine's mounts shared: %m"), EXIT_FAILURE;
+
         if (s->private_network && (r = child_loopback_up()) < 0)
                 return log_error_errno(r, "Failed to bring up the loopback device: %m"), EXIT_FAILURE;
 
