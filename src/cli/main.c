@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "process-util.h"
 #include "verbs.h"
 
 typedef struct Verb {
@@ -39,6 +40,8 @@ static void help(void) {
 }
 
 int main(int argc, char **argv) {
+        process_save_argv(argc, argv);
+
         const char *debug = getenv("BERTH_LOG_LEVEL");
         if (debug && streq(debug, "debug"))
                 log_set_max_level(LOG_DEBUG);

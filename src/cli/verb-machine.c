@@ -15,6 +15,7 @@
 #include "fd-util.h"
 #include "image.h"
 #include "mount-plan.h"
+#include "settings-load.h"
 #include "settings.h"
 #include "transient.h"
 #include "unit-file.h"
@@ -77,7 +78,10 @@ static const char start_usage[] =
         "PrivateUsers=, PrivateDevices=, ProtectProc=invisible, ...), registered with machined.\n"
         "As root where systemd has no PrivatePIDs= (before 257), under berth's launcher instead.\n"
         "It takes -D, --bind, --bind-ro, --tmpfs, --inaccessible, --read-only, -E, --chdir, -u,\n"
-        "--uuid, --capability, --drop-capability, --private-network, --slice, --register.\n";
+        "--uuid, --capability, --drop-capability, --private-network, --slice, --register,\n"
+        "--set-credential, --load-credential.\n"
+        "Credentials become the unit's own SetCredential= and LoadCredential=, not words of its\n"
+        "command line; systemd shows SetCredential= values to every user: give secrets as files.\n";
 
 /* Says why a start job failed: the job's result and the unit's last log lines, or the D-Bus error. */
 static int report_start(const char *unit, int r, const char *result, const sd_bus_error *error) {
@@ -265,7 +269,8 @@ static unsigned running_systemd_version(sd_bus *bus) {
         return v;
 }
 
-static int start_launcher_transient(sd_bus *bus, const char *name, bool boot, const char *slice, char **options) {
+/* options: the user's run options, without credential options; the credentials become the unit's. */
+static int start_launcher_transient(sd_bus *bus, const char *name, bool boot, const Settings *s, char **options) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         _cleanup_strv_free_ char **run_argv = NULL;
         _cleanup_free_ char *unit = NULL, *self = NULL;
@@ -275,10 +280,11 @@ static int start_launcher_transient(sd_bus *bus, const char *name, bool boot, co
         self = realpath("/proc/self/exe", NULL);
         if (!self)
                 return log_error_errno(errno, "Failed to find berth's own binary: %m");
-        if (asprintf(&unit, "berth-%s.service", name) < 0 || launcher_run_argv(self, name, boot, options, &run_argv) < 0)
+        if (asprintf(&unit, "berth-%s.service", name) < 0 ||
+            launcher_run_argv(self, name, boot, s->credentials, s->n_credentials, options, &run_argv) < 0)
                 return log_oom();
         snprintf(description, sizeof(description), "Machine %s (berth%s)", name, boot ? "" : ", single process");
-        r = transient_launcher_call(bus, unit, description, slice, self, run_argv, &call);
+        r = transient_launcher_call(bus, unit, description, s->slice, self, run_argv, s->credentials, s->n_credentials, &call);
         if (r < 0)
                 return log_error_errno(r, "Failed to describe the unit %s: %m", unit);
         return wait_transient(bus, call, unit);
@@ -306,7 +312,7 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s, char
                 if (!s->quiet)
                         log_info("Running %s as root under berth's launcher, in a PID namespace of its own: systemd %u has no PrivatePIDs= (%u and later) to keep it from the host's processes. With -u USER it runs with no launcher.",
                                  name, version, SYSTEMD_VERSION_PRIVATE_PIDS);
-                return start_launcher_transient(bus, name, false, s->slice, options);
+                return start_launcher_transient(bus, name, false, s, options);
         }
 
         if (asprintf(&unit, "berth-%s.service", name) < 0)
@@ -359,6 +365,7 @@ int verb_start(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(settings_done) Settings s;
         _cleanup_free_ char *error = NULL, *image = NULL;
+        _cleanup_strv_free_ char **options = NULL;
         int r;
 
         settings_init(&s);
@@ -382,12 +389,25 @@ int verb_start(int argc, char **argv) {
                 printf("%s", start_usage);
                 return 0;
         }
+        /* Credentials become the unit's own (SetCredential=, LoadCredential=), not words of its command
+         * line: berth reads them now, so that a missing one fails here, and berth run in the unit takes
+         * them from its $CREDENTIALS_DIRECTORY. One of berth's own could only go as a SetCredential=,
+         * which systemd shows to every user: a secret kept from them so far would be given away. */
+        for (size_t i = 0; i < s.n_credentials; i++)
+                if (s.credentials[i].path && s.credentials[i].path[0] != '/')
+                        return log_error("Credential '%s': berth start cannot pass on its own credential '%s': the unit would show it to every user (SetCredential=). Give the absolute path of a file, which the unit loads itself.",
+                                         s.credentials[i].id, s.credentials[i].path), 1;
+        if (settings_load_credentials(&s) < 0)
+                return 1;
+        r = settings_run_argv_strip_credentials(argc - 1, argv + 1, &options);
+        if (r < 0)
+                return log_oom(), 1;
 
         if (open_system_bus(&bus) < 0)
                 return 1;
 
         if (strv_length(s.parameters) > 0)
-                return start_single_process(bus, name, &s, argv + 2) < 0 ? 1 : 0;
+                return start_single_process(bus, name, &s, options) < 0 ? 1 : 0;
 
         /* A machine that berth enable gave a unit file of its own starts with it. */
         _cleanup_free_ char *own_unit = NULL;
@@ -411,7 +431,7 @@ int verb_start(int argc, char **argv) {
                 log_warning("--property= applies to a machine's scope; under a unit it is ignored (set it on the unit).");
         if (check_absolute_paths(&s, true) < 0)
                 return 1;
-        return start_launcher_transient(bus, name, true, s.slice, argv + 2) < 0 ? 1 : 0;
+        return start_launcher_transient(bus, name, true, &s, options) < 0 ? 1 : 0;
 }
 
 /* berth@NAME.service or berth-NAME.service when systemd has it active or on its way: 1 and
@@ -880,6 +900,12 @@ int machine_unit_file_write(const char *name, char **options, const char *output
                         return log_error_errno(errno, "Failed to open %s: %m", tmp);
                 }
         }
+        /* SetCredential= values are in the file: only root reads it. */
+        bool values = false;
+        for (size_t i = 0; i < s.n_credentials; i++)
+                values = values || !s.credentials[i].path;
+        if (f && values)
+                (void) fchmod(fileno(f), 0600);
         FILE *out = f ?: stdout;
 
         if (single && !launcher)
@@ -889,10 +915,13 @@ int machine_unit_file_write(const char *name, char **options, const char *output
                 _cleanup_free_ char *image = NULL;
                 if (!single && !s.directory && image_find(name, &image) < 0)
                         log_warning("No image '%s' in /var/lib/machines yet; the unit will need it.", name);
-                r = unit_file_launcher(out, self, name, !single, options + 1);
+                _cleanup_strv_free_ char **run_options = NULL;
+                r = settings_run_argv_strip_credentials((int) strv_length(options), options, &run_options);
+                if (r >= 0)
+                        r = unit_file_launcher(out, self, name, !single, run_options, s.credentials, s.n_credentials);
         }
         if (r == -EOPNOTSUPP)
-                log_error("A unit file cannot express one of these options (an overlay or a +PATH bind).");
+                log_error("A unit file cannot express one of these options (an overlay, a +PATH bind, a credential ID that starts with a blank or a path that ends with one).");
         else if (r < 0)
                 log_error_errno(r, "Failed to write the unit: %m");
         if (r >= 0 && f && (fflush(f) != 0 || ferror(f)))

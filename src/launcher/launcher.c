@@ -30,6 +30,7 @@
 #include "log.h"
 #include "machined.h"
 #include "mount-plan.h"
+#include "process-util.h"
 #include "pty-forward.h"
 #include "runtime.h"
 #include "settings-load.h"
@@ -260,6 +261,35 @@ static int child_setup_machine_id(Launcher *l, int root_fd) {
         return 0;
 }
 
+/* Writes the credentials into the file system the plan mounted for them, then makes it read-only
+ * for good (the superblock too). The child's copies of the values are erased once written.
+ * Returns the directory's fd, or -EBADF when there are no credentials. */
+static int child_setup_credentials(Launcher *l, int root_fd) {
+        Settings *s = l->settings;
+        char path[64];
+        int r;
+
+        if (s->n_credentials == 0)
+                return -EBADF;
+        _cleanup_close_ int dir = openat_in_root(root_fd, CREDENTIALS_MACHINE_DIR, O_RDONLY | O_DIRECTORY);
+        if (dir < 0)
+                return log_error_errno(dir, "Failed to open %s in the machine: %m", CREDENTIALS_MACHINE_DIR);
+        for (size_t i = 0; i < s->n_credentials; i++) {
+                Credential *c = &s->credentials[i];
+                _cleanup_close_ int fd = openat(dir, c->id, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0400);
+                if (fd < 0)
+                        return log_error_errno(errno, "Failed to create credential '%s' in the machine: %m", c->id);
+                r = loop_write(fd, c->data, c->size);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to write credential '%s' in the machine: %m", c->id);
+                credential_erase(c);
+        }
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", dir);
+        if (mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return log_error_errno(errno, "Failed to make %s read-only: %m", CREDENTIALS_MACHINE_DIR);
+        return TAKE_FD(dir);
+}
+
 static int child_setup_run_host(Launcher *l, int root_fd) {
         _cleanup_close_ int host = openat_in_root(root_fd, "/run/host", O_RDONLY | O_DIRECTORY);
         _cleanup_free_ char *os_release = NULL;
@@ -300,10 +330,21 @@ static int child_setup_run_host(Launcher *l, int root_fd) {
         if (r < 0)
                 return log_error_errno(r, "Failed to pass the notify socket: %m");
 
-        /* Nothing in the machine may change what the host told it. */
-        r = bind_in_root(root_fd, "/run/host", "/run/host", MOUNT_OP_READ_ONLY);
+        _cleanup_close_ int credentials = child_setup_credentials(l, root_fd);
+        if (credentials < 0 && credentials != -EBADF)
+                return credentials;
+
+        /* Nothing in the machine may change what the host told it, its credentials included. */
+        r = bind_in_root(root_fd, "/run/host", "/run/host", MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE);
         if (r < 0)
                 return log_error_errno(r, "Failed to make /run/host read-only: %m");
+        if (credentials >= 0) {
+                /* The bind took a copy of the credentials' mount: the one below it goes. */
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", credentials);
+                if (umount2(path, MNT_DETACH) < 0)
+                        log_debug_errno(errno, "Failed to detach the covered mount of %s: %m", CREDENTIALS_MACHINE_DIR);
+        }
         return 0;
 }
 
@@ -368,6 +409,7 @@ static int child_build_environment(Launcher *l, const UserRecord *u, char ***ret
                 { "LOGNAME", u->name },
                 { "SHELL", u->shell },
                 { "NOTIFY_SOCKET", "/run/host/notify" },
+                { "CREDENTIALS_DIRECTORY", l->settings->n_credentials > 0 ? CREDENTIALS_MACHINE_DIR : NULL },
                 { "TERM", l->console_mode == CONSOLE_PIPE ? getenv("TERM") : (getenv("TERM") ?: "vt220") },
         };
         for (size_t i = 0; i < ELEMENTSOF(base) && r >= 0; i++) {
@@ -504,6 +546,13 @@ static int child_run(Launcher *l) {
                 return log_error_errno(errno, "Failed to switch to the machine's root: %m"), EXIT_FAILURE;
         root_fd = safe_close(root_fd);
 
+        /* Shared propagation inside the machine, as nspawn gives it (systemd in a container leaves
+         * it to the manager): a service's mount namespace then sees mounts made after it was made,
+         * such as the credentials directory systemd sets up for LoadCredential=. Everything was made
+         * private from the host above, so nothing propagates out of the machine. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+                return log_error_errno(errno, "Failed to make the machine's mounts shared: %m"), EXIT_FAILURE;
+
         if (s->private_network && (r = child_loopback_up()) < 0)
                 return log_error_errno(r, "Failed to bring up the loopback device: %m"), EXIT_FAILURE;
 
@@ -562,13 +611,29 @@ static int child_run(Launcher *l) {
                 /* The payload waits on this pipe until the stub has closed the launcher's descriptors,
                  * so that it never sees them in /proc/1/fd. */
                 int gate[2];
+                /* What the stub's /proc/1/environ shows: the machine's environment, $container
+                 * and $container_uuid first (what clients look for there, as in nspawn's stub). */
+                size_t env_size = 0;
+                for (char **e = env; *e; e++)
+                        env_size += strlen(*e) + 1;
+                char *env_block = malloc(env_size + 1), *o = env_block;
+                if (!env_block)
+                        return log_oom(), EXIT_FAILURE;
+                for (int pass = 0; pass < 2; pass++)
+                        for (char **e = env; *e; e++) {
+                                bool first = startswith(*e, "container=") || startswith(*e, "container_uuid=");
+                                if (first == (pass == 0))
+                                        o = stpcpy(o, *e) + 1;
+                        }
                 if (pipe2(gate, O_CLOEXEC) < 0)
                         return log_error_errno(errno, "Failed to create a pipe: %m"), EXIT_FAILURE;
                 pid_t p = fork();
                 if (p < 0)
                         return log_error_errno(errno, "Failed to fork the payload: %m"), EXIT_FAILURE;
                 if (p > 0) {
-                        /* The stub stays in the machine: it keeps nothing of the launcher's. */
+                        /* The stub stays in the machine: it keeps nothing of the launcher's, and
+                         * shows nothing of berth's command line, which may hold credentials. */
+                        process_rewrite_identity("berth-init", env_block, env_size);
                         int w = gate[1];
                         if (w != 3)
                                 (void) dup3(w, 3, O_CLOEXEC);
@@ -859,6 +924,11 @@ static int launcher_prepare(Launcher *l) {
                 if (file && settings_verify(s, &error) < 0)
                         return log_error_errno(EINVAL, "%s (with %s)", error ?: "Conflicting settings.", file);
         }
+
+        /* Credentials from files are read now, so that a missing one fails before anything is set up. */
+        r = settings_load_credentials(s);
+        if (r < 0)
+                return r;
 
         if (!s->machine && s->ephemeral) {
                 /* Several throw-away machines of one image may run at once. */
@@ -1259,6 +1329,9 @@ static int launcher_spawn(Launcher *l) {
         l->pid = pid;
         l->pidfd = pidfd;
         l->child_fd = safe_close(l->child_fd);
+        /* The child has its own copy of the credentials; the supervisor needs none. */
+        for (size_t i = 0; i < s->n_credentials; i++)
+                credential_erase(&s->credentials[i]);
         return 0;
 }
 

@@ -194,6 +194,10 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
         /* /run and /tmp start empty, as on a booted host. */
         ADD(MOUNT_OP_FS, 0, "tmpfs", "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV | MS_STRICTATIME, 0);
         ADD(MOUNT_OP_MKDIR, 0, NULL, "/run/host", NULL, NULL, 0, 0755);
+        /* The credentials: in ramfs, as systemd keeps them, so that they are never swapped out;
+         * filled and made read-only by the launcher. */
+        if (s->n_credentials > 0)
+                ADD(MOUNT_OP_FS, 0, "ramfs", CREDENTIALS_MACHINE_DIR, "ramfs", "mode=0500", nosuid_nodev_noexec, 0);
         ADD(MOUNT_OP_FS, 0, "tmpfs", "/tmp", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV | MS_STRICTATIME, 0);
 
         /* --link-journal=host: the machine writes its journal into the host's directory. */

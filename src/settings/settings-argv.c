@@ -35,6 +35,8 @@ enum {
         ARG_PROPERTY,
         ARG_LINK_JOURNAL,
         ARG_SETTINGS,
+        ARG_SET_CREDENTIAL,
+        ARG_LOAD_CREDENTIAL,
 };
 
 static const struct option run_options[] = {
@@ -71,6 +73,8 @@ static const struct option run_options[] = {
         { "property",          required_argument, NULL, ARG_PROPERTY          },
         { "link-journal",      required_argument, NULL, ARG_LINK_JOURNAL      },
         { "settings",          required_argument, NULL, ARG_SETTINGS          },
+        { "set-credential",    required_argument, NULL, ARG_SET_CREDENTIAL    },
+        { "load-credential",   required_argument, NULL, ARG_LOAD_CREDENTIAL   },
         {}
 };
 
@@ -387,6 +391,47 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                         break;
                 }
 
+                case ARG_SET_CREDENTIAL:
+                case ARG_LOAD_CREDENTIAL: {
+                        /* The value is never quoted back: it may be a secret. The ID may be. */
+                        _cleanup_(credential_done) Credential cred = {};
+                        const char *what = c == ARG_SET_CREDENTIAL ? "ID:VALUE" : "ID:PATH";
+                        const char *colon = strchr(optarg, ':');
+                        int idlen = !colon ? 0 : colon - optarg > 300 ? 300 : (int) (colon - optarg);
+
+                        r = c == ARG_SET_CREDENTIAL ? credential_parse_set(optarg, &cred) : credential_parse_load(optarg, &cred);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r == -EINVAL)
+                                return fail(ret_error, -EINVAL, "--%s= expects %s.", option_name(c, buf), what);
+                        if (r == -EBADR)
+                                return fail(ret_error, -EINVAL,
+                                            "--%s=: invalid credential name '%.*s': use up to 255 printable ASCII characters, no '/' or ':', not '.' or '..'.",
+                                            option_name(c, buf), idlen, optarg);
+                        if (r == -EBADMSG && c == ARG_SET_CREDENTIAL)
+                                return fail(ret_error, -EINVAL,
+                                            "--set-credential=%.*s:...: invalid escape in the value; use \\\\, \\n, \\t, \\xHH, \\NNN, \\uHHHH and the like.",
+                                            idlen, optarg);
+                        if (r == -EBADMSG)
+                                return fail(ret_error, -EINVAL,
+                                            "--load-credential=%.*s:...: expected an absolute path (without '..'), or the name of one of berth's own credentials.",
+                                            idlen, optarg);
+                        if (r == -EFBIG)
+                                return fail(ret_error, -EINVAL, "--set-credential=%.*s:...: the value is larger than 1 MiB.", idlen, optarg);
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL, "--%s= expects %s.", option_name(c, buf), what);
+
+                        r = settings_add_credential(s, &cred);
+                        if (r == -EEXIST)
+                                return fail(ret_error, -EINVAL, "Credential '%s' is given twice.", cred.id);
+                        if (r < 0)
+                                return r;
+                        if (credentials_size(s->credentials, s->n_credentials) > CREDENTIALS_TOTAL_SIZE_MAX)
+                                return fail(ret_error, -EINVAL, "The values of --set-credential= are larger than 1 MiB together.");
+                        s->mask |= SETTING_CREDENTIALS;
+                        break;
+                }
+
                 case ARG_SLICE: {
                         _cleanup_free_ char *a = NULL;
                         UnitProperty p;
@@ -460,4 +505,32 @@ int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error
         if (r < 0 && !*ret_error)
                 *ret_error = strdup(r == -ENOMEM ? "Out of memory." : "Failed to parse the options.");
         return r;
+}
+
+int settings_run_argv_strip_credentials(int argc, char **argv, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ bool *drop = calloc((size_t) argc + 1, sizeof(bool));
+        int c;
+
+        if (!drop)
+                return -ENOMEM;
+        optind = 0;
+        opterr = 0;
+        for (;;) {
+                int before = optind == 0 ? 1 : optind;
+                c = getopt_long(argc, argv, "+hD:M:baE:u:xPq", run_options, NULL);
+                if (c < 0)
+                        break;
+                /* Long options take whole arguments: the one just read, and its value if separate. */
+                if (IN_SET(c, ARG_SET_CREDENTIAL, ARG_LOAD_CREDENTIAL))
+                        for (int i = before; i < optind && i < argc; i++)
+                                drop[i] = true;
+        }
+        for (int i = 1; i < argc; i++)
+                if (!drop[i] && strv_extend(&l, argv[i]) < 0)
+                        return -ENOMEM;
+        if (!l && !(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
 }

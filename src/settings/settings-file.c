@@ -20,6 +20,7 @@
 #define ENVIRONMENT_MAX 1024
 #define MOUNTS_MAX 1024
 #define MOUNT_COLONS_MAX 1024
+#define CREDENTIALS_MAX 1024
 
 /* A string list that grows in amortised constant time. */
 typedef struct StrvBuilder {
@@ -554,6 +555,59 @@ static int parse_mount(Parser *p, const KeyTable *k, const char *value) {
         return 0;
 }
 
+/* SetCredential= (arg 0) and LoadCredential= (arg 1). Warnings name the ID, never the value. */
+static int parse_credential(Parser *p, const KeyTable *k, const char *value) {
+        Settings *s = p->settings;
+        bool load = k->arg;
+        Credential c = {};
+        const char *colon = strchr(value, ':');
+        int idlen = !colon ? 0 : colon - value > QUOTE_MAX ? QUOTE_MAX : (int) (colon - value);
+        int r;
+
+        if (isempty(value)) {
+                settings_drop_credentials(s, load);
+                return 0;
+        }
+        if (s->n_credentials >= CREDENTIALS_MAX)
+                return warn(p, "More than %d credentials, ignoring %s=.", CREDENTIALS_MAX, k->key);
+        r = load ? credential_parse_load(value, &c) : credential_parse_set(value, &c);
+        switch (r) {
+        case 0:
+                break;
+        case -ENOMEM:
+                return r;
+        case -EBADR:
+                return warn(p,
+                            "Invalid credential name '%.*s' in %s=: use up to 255 printable ASCII characters, no '/' or ':', not '.' or '..'; ignoring.",
+                            idlen, value, k->key);
+        case -EBADMSG:
+                return warn(p, "%s=%.*s:...: %s, ignoring.", k->key, idlen, value,
+                            load ? "expected an absolute path (without '..') or the name of one of berth's own credentials"
+                                 : "invalid escape in the value");
+        case -EFBIG:
+                return warn(p, "%s=%.*s:...: the value is larger than 1 MiB, ignoring.", k->key, idlen, value);
+        default:
+                return warn(p, "%s= expects %s, ignoring.", k->key, load ? "ID:PATH" : "ID:VALUE");
+        }
+        if (!load && credentials_size(s->credentials, s->n_credentials) + c.size > CREDENTIALS_TOTAL_SIZE_MAX) {
+                r = warn(p, "SetCredential=%s:...: the credentials would be larger than 1 MiB together, ignoring.", c.id);
+                credential_done(&c);
+                return r;
+        }
+        r = settings_add_credential(s, &c);
+        if (r == -EEXIST) {
+                r = warn(p, "Credential '%s' is set already, ignoring %s=.", c.id, k->key);
+                credential_done(&c);
+                return r;
+        }
+        if (r < 0) {
+                credential_done(&c);
+                return r;
+        }
+        s->mask |= SETTING_CREDENTIALS;
+        return 0;
+}
+
 #define S(f) offsetof(Settings, f)
 
 static const KeyTable key_table[] = {
@@ -599,6 +653,9 @@ static const KeyTable key_table[] = {
         { "Exec", "LinkJournal", parse_link_journal, 0, 0, SETTING_LINK_JOURNAL, true },
         { "Exec", "Timezone", NULL, 0, 0, 0, false },
         { "Exec", "SuppressSync", NULL, 0, 0, 0, false },
+        /* Not in nspawn 252's files, only its options; LoadCredential= reads host files. */
+        { "Exec", "SetCredential", parse_credential, 0, 0, SETTING_CREDENTIALS, false },
+        { "Exec", "LoadCredential", parse_credential, 1, 0, SETTING_CREDENTIALS, true },
 
         { "Files", "ReadOnly", parse_bool, 0, S(read_only), SETTING_READ_ONLY, false },
         { "Files", "Volatile", parse_volatile, 0, 0, SETTING_VOLATILE_MODE, false },
@@ -963,5 +1020,34 @@ int settings_merge(Settings *cmdline, Settings *file, SettingsMode mode) {
         /* What was taken is now the command line's; the file no longer claims it. */
         c->mask |= taken;
         f->mask &= ~taken;
+
+        /* Credentials go by ID: the file adds those the command line does not name, and with
+         * SETTINGS_OVERRIDE replaces those it does. */
+        if (f->mask & SETTING_CREDENTIALS) {
+                size_t j = 0;
+                int r = 0;
+
+                for (size_t i = 0; i < f->n_credentials; i++) {
+                        Credential *fc = &f->credentials[i], *cc = credentials_find(c->credentials, c->n_credentials, fc->id);
+                        if (r < 0 || (cc && !override)) {
+                                f->credentials[j++] = *fc;
+                                continue;
+                        }
+                        if (cc) {
+                                credential_done(cc);
+                                *cc = *fc;
+                        } else if ((r = settings_add_credential(c, fc)) < 0) {
+                                f->credentials[j++] = *fc; /* stays the file's */
+                                continue;
+                        }
+                        *fc = (Credential) {};
+                        c->mask |= SETTING_CREDENTIALS;
+                }
+                f->n_credentials = j;
+                if (j == 0)
+                        f->mask &= ~SETTING_CREDENTIALS;
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }

@@ -27,7 +27,9 @@ const char *settings_mode_to_string(SettingsMode m);
  * trusted: the file lies in /etc/berth, /run/berth, /etc/systemd/nspawn or /run/systemd/nspawn, or
  * the mode is SETTINGS_TRUSTED. An untrusted file (one beside the image) may not use the keys that
  * nspawn 252 ignores there (Capability=, MachineID=, Ephemeral=, LinkJournal=, the mounts of
- * [Files], [Network], ...): they are ignored with a warning.
+ * [Files], [Network], ...), nor LoadCredential= (it reads host files): they are ignored with a
+ * warning. SetCredential= and LoadCredential= in [Exec] are berth's (nspawn 252 has only the
+ * options); their warnings name the credential, never its value.
  * Returns 0, or -ENOMEM with *ret_error set (when it could be allocated) and *ret left empty.
  * Pure: no I/O, no logging. */
 int settings_file_parse(const char *text, const char *filename, bool trusted, Settings *ret, char ***ret_warnings,
@@ -42,6 +44,7 @@ int settings_file_parse(const char *text, const char *filename, bool trusted, Se
  * one setting, as in nspawn, except that a file's Parameters= also fills in the command when the
  * command line chose only the start mode and the file names none or the same one. The bits of
  * what was taken move from file->mask to cmdline->mask, so merging the same file again changes
- * nothing. Call settings_verify() on the result. Returns 0, or -EINVAL for SETTINGS_NO or an
- * invalid mode. */
+ * nothing. Credentials merge by ID: the file adds those the command line does not give, and
+ * with SETTINGS_OVERRIDE replaces those it does. Call settings_verify() on the result. Returns 0,
+ * -EINVAL for SETTINGS_NO or an invalid mode, or -ENOMEM. */
 int settings_merge(Settings *cmdline, Settings *file, SettingsMode mode);

@@ -41,6 +41,7 @@ void settings_done(Settings *s) {
         for (size_t i = 0; i < s->n_custom_mounts; i++)
                 custom_mount_done(&s->custom_mounts[i]);
         free(s->custom_mounts);
+        credentials_free(s->credentials, s->n_credentials);
         free(s->slice);
         strv_free(s->properties);
         settings_init(s);
@@ -337,6 +338,35 @@ int settings_add_custom_mount(Settings *s, CustomMount *m) {
         s->custom_mounts[s->n_custom_mounts++] = *m;
         *m = (CustomMount) {};
         return 0;
+}
+
+int settings_add_credential(Settings *s, Credential *c) {
+        if (credentials_find(s->credentials, s->n_credentials, c->id))
+                return -EEXIST;
+        Credential *n = realloc(s->credentials, (s->n_credentials + 1) * sizeof(Credential));
+        if (!n)
+                return -ENOMEM;
+        s->credentials = n;
+        s->credentials[s->n_credentials++] = *c;
+        *c = (Credential) {};
+        return 0;
+}
+
+void settings_drop_credentials(Settings *s, bool loaded) {
+        size_t j = 0;
+
+        for (size_t i = 0; i < s->n_credentials; i++) {
+                if (!!s->credentials[i].path == loaded)
+                        credential_done(&s->credentials[i]);
+                else
+                        s->credentials[j++] = s->credentials[i];
+        }
+        s->n_credentials = j;
+        if (j == 0) {
+                free(s->credentials);
+                s->credentials = NULL;
+                s->mask &= ~SETTING_CREDENTIALS;
+        }
 }
 
 uint64_t capability_default_set(void) {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "credential.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -83,6 +84,7 @@ typedef enum SettingsMask {
         SETTING_CONSOLE_MODE      = UINT64_C(1) << 15,
         SETTING_PARAMETERS        = UINT64_C(1) << 16,
         SETTING_LINK_JOURNAL      = UINT64_C(1) << 17,
+        SETTING_CREDENTIALS       = UINT64_C(1) << 18,
 } SettingsMask;
 
 typedef struct Settings {
@@ -109,6 +111,9 @@ typedef struct Settings {
         uint64_t capability_drop;
         bool no_new_privileges;
         bool private_network;
+
+        Credential *credentials;   /* --set-credential= and --load-credential=, in the order given */
+        size_t n_credentials;
 
         ConsoleMode console_mode;  /* _CONSOLE_MODE_INVALID: decide from the terminal */
         bool quiet;
@@ -138,6 +143,10 @@ int custom_mount_parse_overlay(const char *spec, bool read_only, CustomMount *re
 int custom_mount_parse_inaccessible(const char *spec, CustomMount *ret);
 void custom_mount_done(CustomMount *m);
 int settings_add_custom_mount(Settings *s, CustomMount *m); /* takes the contents of *m */
+/* Takes the contents of *c; -EEXIST (leaving *c alone) when the ID is there already. */
+int settings_add_credential(Settings *s, Credential *c);
+/* Drops the credentials that are loaded (loaded true) or given (false); clears the mask bit when none is left. */
+void settings_drop_credentials(Settings *s, bool loaded);
 
 /* The capabilities the machine keeps: nspawn's default set, plus CAP_NET_ADMIN
  * with a private network, plus --capability=, minus --drop-capability=. */
@@ -147,6 +156,10 @@ uint64_t capability_default_set(void);
 /* Parses "berth run" options (argv[0] is the verb). On error returns a negative
  * errno and sets *ret_error to one line naming the problem. Pure. */
 int settings_parse_run_argv(Settings *s, int argc, char **argv, char **ret_error);
+
+/* The options of a "berth run" argv (argv[0] is the verb) without --set-credential= and
+ * --load-credential=, for a unit that passes the credentials its own way. Pure. */
+int settings_run_argv_strip_credentials(int argc, char **argv, char ***ret);
 
 /* Checks the combination of settings. Pure. */
 int settings_verify(const Settings *s, char **ret_error);

@@ -268,6 +268,10 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
         r = append_mounts(m, s);
         if (r < 0)
                 return r;
+        /* systemd provides them in $CREDENTIALS_DIRECTORY, below the root, readable by User=. */
+        r = transient_append_credentials(m, s->credentials, s->n_credentials);
+        if (r < 0)
+                return r;
 
         r = close_transient_call(m);
         if (r < 0)
@@ -276,7 +280,64 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
         return 0;
 }
 
-int launcher_run_argv(const char *berth_path, const char *machine, bool boot, char **options, char ***ret) {
+static bool credential_is_from_host_file(const Credential *c) {
+        return c->path && c->path[0] == '/';
+}
+
+int transient_append_credentials(sd_bus_message *m, const Credential *c, size_t n) {
+        size_t n_load = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++)
+                n_load += credential_is_from_host_file(&c[i]);
+
+        if (n_load > 0) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "LoadCredential");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(ss)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(ss)");
+                for (size_t i = 0; i < n && r >= 0; i++)
+                        if (credential_is_from_host_file(&c[i]))
+                                r = sd_bus_message_append(m, "(ss)", c[i].id, c[i].path);
+                for (int k = 0; k < 3 && r >= 0; k++)
+                        r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
+
+        if (n_load < n) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "SetCredential");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(say)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(say)");
+                for (size_t i = 0; i < n && r >= 0; i++) {
+                        if (credential_is_from_host_file(&c[i]))
+                                continue;
+                        /* A value given, or read from berth's own credentials. */
+                        if (!c[i].data)
+                                return -EINVAL;
+                        r = sd_bus_message_open_container(m, 'r', "say");
+                        if (r >= 0)
+                                r = sd_bus_message_append(m, "s", c[i].id);
+                        if (r >= 0)
+                                r = sd_bus_message_append_array(m, 'y', c[i].data, c[i].size);
+                        if (r >= 0)
+                                r = sd_bus_message_close_container(m);
+                }
+                for (int k = 0; k < 3 && r >= 0; k++)
+                        r = sd_bus_message_close_container(m);
+        }
+        return r < 0 ? r : 0;
+}
+
+int launcher_run_argv(const char *berth_path, const char *machine, bool boot, const Credential *credentials,
+                      size_t n_credentials, char **options, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
         _cleanup_free_ char *m = NULL;
 
@@ -290,6 +351,13 @@ int launcher_run_argv(const char *berth_path, const char *machine, bool boot, ch
         for (size_t i = 0; i < (boot ? ELEMENTSOF(booted) : 1); i++)
                 if (strv_extend(&argv, boot ? booted[i] : "--settings=no") < 0)
                         return -ENOMEM;
+        for (size_t i = 0; i < n_credentials; i++) {
+                char *a = NULL;
+                if (asprintf(&a, "--load-credential=%s:%s", credentials[i].id, credentials[i].id) < 0)
+                        return -ENOMEM;
+                if (strv_consume(&argv, a) < 0)
+                        return -ENOMEM;
+        }
         for (char **o = options; o && *o; o++)
                 if (strv_extend(&argv, *o) < 0)
                         return -ENOMEM;
@@ -298,7 +366,8 @@ int launcher_run_argv(const char *berth_path, const char *machine, bool boot, ch
 }
 
 int transient_launcher_call(sd_bus *bus, const char *unit, const char *description, const char *slice,
-                            const char *berth_path, char **run_argv, sd_bus_message **ret) {
+                            const char *berth_path, char **run_argv, const Credential *credentials,
+                            size_t n_credentials, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
@@ -317,6 +386,8 @@ int transient_launcher_call(sd_bus *bus, const char *unit, const char *descripti
                 r = sd_bus_message_append(m, "(sv)", "DeviceAllow", "a(ss)", 2, "/dev/net/tun", "rwm", "char-pts", "rw");
         if (r >= 0)
                 r = append_exec_start(m, berth_path, run_argv);
+        if (r >= 0)
+                r = transient_append_credentials(m, credentials, n_credentials);
         if (r >= 0)
                 r = close_transient_call(m);
         if (r < 0)

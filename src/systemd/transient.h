@@ -28,11 +28,21 @@ int transient_single_process_call(sd_bus *bus, const char *unit, const char *mac
 
 /* "berth run --quiet --keep-unit --machine=NAME" and what a unit of berth's adds, then options:
  * booted as berth@.service runs it (--boot --private-network --link-journal=try-guest
- * --settings=override), or a single process (--settings=no, as its launcher-less unit). */
-int launcher_run_argv(const char *berth_path, const char *machine, bool boot, char **options, char ***ret);
+ * --settings=override), or a single process (--settings=no, as its launcher-less unit).
+ * The credentials are the unit's own (see transient_append_credentials()): berth run takes each
+ * from the unit's $CREDENTIALS_DIRECTORY, --load-credential=ID:ID, and options must hold no
+ * credential option of its own (settings_run_argv_strip_credentials()). */
+int launcher_run_argv(const char *berth_path, const char *machine, bool boot, const Credential *credentials,
+                      size_t n_credentials, char **options, char ***ret);
+
+/* Appends a unit's SetCredential= (the values) and LoadCredential= (the credentials loaded from
+ * absolute host paths, which systemd reads at each start; the values of those are not sent) to
+ * a StartTransientUnit property array. Only non-empty lists. */
+int transient_append_credentials(sd_bus_message *m, const Credential *credentials, size_t n_credentials);
 
 /* Builds the StartTransientUnit call for a machine under berth's launcher, run_argv being
  * "berth run --keep-unit ...": a booted machine with options the template does not carry,
  * as berth@.service would run it, or a single-process one that needs the launcher. */
 int transient_launcher_call(sd_bus *bus, const char *unit, const char *description, const char *slice,
-                            const char *berth_path, char **run_argv, sd_bus_message **ret);
+                            const char *berth_path, char **run_argv, const Credential *credentials,
+                            size_t n_credentials, sd_bus_message **ret);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "macro.h"
 #include "strv.h"
 #include "transient.h"
@@ -35,6 +36,46 @@ static int print_exec(FILE *f, const char *key, const char *prefix, char *const 
                 fprintf(f, "%s%s", i > 0 ? " " : "", q);
         }
         fputc('\n', f);
+        return 0;
+}
+
+/* Writes s with each '%' doubled, as a unit file's specifiers want. */
+static void print_percent_escaped(FILE *f, const char *s) {
+        for (; *s; s++) {
+                if (*s == '%')
+                        fputc('%', f);
+                fputc(*s, f);
+        }
+}
+
+static int print_credentials(FILE *f, const Credential *c, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                size_t l = c[i].path ? strlen(c[i].path) : 0;
+
+                /* The line's value loses its leading and trailing blanks. */
+                if (c[i].id[0] == ' ' || (l > 0 && c[i].path[l - 1] == ' '))
+                        return -EOPNOTSUPP;
+                for (size_t k = 0; k < l; k++)
+                        if ((unsigned char) c[i].path[k] < ' ' || c[i].path[k] == 0x7f)
+                                return -EOPNOTSUPP;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (c[i].path) {
+                        fputs("LoadCredential=", f);
+                        print_percent_escaped(f, c[i].id);
+                        fputc(':', f);
+                        print_percent_escaped(f, c[i].path);
+                        fputc('\n', f);
+                        continue;
+                }
+                _cleanup_free_ char *v = NULL;
+                if (credential_escape(c[i].data, c[i].size, &v) < 0)
+                        return -ENOMEM;
+                fputs("SetCredential=", f);
+                print_percent_escaped(f, c[i].id);
+                fprintf(f, ":%s\n", v);
+                explicit_bzero(v, strlen(v));
+        }
         return 0;
 }
 
@@ -136,16 +177,21 @@ int unit_file_single_process(FILE *f, const char *berth_path, const char *machin
         }
         if (s->read_only)
                 fputs("ReadOnlyPaths=+/\n", f);
+        /* systemd provides them in $CREDENTIALS_DIRECTORY, below the root, readable by User=. */
+        r = print_credentials(f, s->credentials, s->n_credentials);
+        if (r < 0)
+                return r;
 
         fputs("\n[Install]\nWantedBy=machines.target\n", f);
         return 0;
 }
 
-int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, bool boot, char **run_options) {
+int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, bool boot, char **run_options,
+                       const Credential *credentials, size_t n_credentials) {
         _cleanup_strv_free_ char **argv = NULL;
         int r;
 
-        r = launcher_run_argv(berth_path, machine, boot, run_options, &argv);
+        r = launcher_run_argv(berth_path, machine, boot, credentials, n_credentials, run_options, &argv);
         if (r < 0)
                 return r;
         fprintf(f, UNIT_FILE_HEADER "%s.\n", machine);
@@ -167,8 +213,12 @@ int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, boo
         if (r < 0)
                 return r;
         fputs("KillMode=mixed\nDelegate=yes\nSlice=machine.slice\nTasksMax=16384\nRestartForceExitStatus=133\n"
-              "SuccessExitStatus=133\nDevicePolicy=closed\nDeviceAllow=/dev/net/tun rwm\nDeviceAllow=char-pts rw\n\n"
-              "[Install]\nWantedBy=machines.target\n",
+              "SuccessExitStatus=133\nDevicePolicy=closed\nDeviceAllow=/dev/net/tun rwm\nDeviceAllow=char-pts rw\n",
               f);
+        /* The unit's credentials; berth run passes them on to the machine. */
+        r = print_credentials(f, credentials, n_credentials);
+        if (r < 0)
+                return r;
+        fputs("\n[Install]\nWantedBy=machines.target\n", f);
         return 0;
 }

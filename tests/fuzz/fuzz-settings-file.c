@@ -2,7 +2,7 @@
 /* libFuzzer target for the settings-file parser: any text, trusted and untrusted, then merged into a
  * command line both ways. Besides crashes, hangs and leaks it stops on a broken promise of the parser:
  * an error other than lack of memory, a warning that is not one line naming the file, or a
- * privileged setting taken from an untrusted file. */
+ * privileged setting (LoadCredential= too) taken from an untrusted file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +28,12 @@ static void check_warnings(char **w) {
 
 static void merge_into_cmdline(const char *text, bool trusted, SettingsMode mode) {
         char *argv[] = { (char *) "run", (char *) "-b", (char *) "--bind=/x", (char *) "-E", (char *) "A=1",
-                         (char *) "--capability=CAP_NET_RAW", NULL };
+                         (char *) "--capability=CAP_NET_RAW", (char *) "--set-credential=a:1", NULL };
         Settings c, f;
         char *error = NULL;
 
         settings_init(&c);
-        if (settings_parse_run_argv(&c, 6, argv, &error) < 0)
+        if (settings_parse_run_argv(&c, 7, argv, &error) < 0)
                 abort();
         free(error);
         if (settings_file_parse(text, FILENAME, trusted, &f, NULL, NULL) < 0) {
@@ -74,10 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                                     SETTING_EPHEMERAL | SETTING_LINK_JOURNAL)) ||
                                          s.capability_add != 0 || s.n_custom_mounts != 0))
                                 abort();
+                        /* An untrusted file reads no host file: no LoadCredential=. */
+                        for (size_t i = 0; !trusted && i < s.n_credentials; i++)
+                                if (s.credentials[i].path)
+                                        abort();
                         /* The mask bit of a list is set exactly when the list holds something. */
                         if (!!(s.mask & SETTING_CUSTOM_MOUNTS) != (s.n_custom_mounts > 0) ||
                             !!(s.mask & SETTING_PARAMETERS) != (s.parameters != NULL) ||
-                            !!(s.mask & SETTING_ENVIRONMENT) != (s.environment != NULL))
+                            !!(s.mask & SETTING_ENVIRONMENT) != (s.environment != NULL) ||
+                            !!(s.mask & SETTING_CREDENTIALS) != (s.n_credentials > 0))
                                 abort();
                 }
                 settings_done(&s);

@@ -284,6 +284,25 @@ static void test_private_network(void) {
         mount_plan_done(&p);
 }
 
+static void test_credentials(void) {
+        MountPlan p;
+
+        if (build(&p, ARGS("--set-credential=a:1"), false)) {
+                int host = find_op(&p, MOUNT_OP_MKDIR, "/run/host");
+                int creds = find_op(&p, MOUNT_OP_FS, "/run/host/credentials");
+                const MountOp *o = op_at(&p, creds);
+                check(host >= 0 && creds > host && creds < last_api_op(&p), "credentials: a file system below /run/host");
+                check(o && streq_ptr(o->fstype, "ramfs") && streq_ptr(o->options, "mode=0500") &&
+                              o->mount_flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC) && !(o->flags & MOUNT_OP_READ_ONLY),
+                      "credentials: ramfs (never swapped), 0500, nosuid, nodev, noexec, writable until filled");
+        }
+        mount_plan_done(&p);
+
+        if (build(&p, ARGS("-b"), false))
+                check_int_eq(count_target(&p, "/run/host/credentials"), 0, "no credentials: no mount for them");
+        mount_plan_done(&p);
+}
+
 static void test_volatile(void) {
         MountPlan p;
 
@@ -594,6 +613,7 @@ int main(void) {
         test_add_and_done();
         test_api_file_systems();
         test_private_network();
+        test_credentials();
         test_volatile();
         test_custom_mounts();
         test_overlay_mounts();

@@ -871,6 +871,183 @@ static void test_merge(void) {
         settings_done(&c);
 }
 
+/* One test point: no warning shows secret. */
+static void warnings_hide_at(int line, const Parsed *p, const char *secret) {
+        bool ok = true;
+        for (char **w = p->warnings; w && *w; w++)
+                if (strstr(*w, secret))
+                        ok = false;
+        if (!tap_result(ok, __FILE__, line, "no warning shows '%s'", secret))
+                tap_diag("warnings: %s", strv_show(p->warnings));
+}
+#define warnings_hide(p, secret) warnings_hide_at(__LINE__, (p), (secret))
+
+static void test_credentials(void) {
+        Parsed p;
+        char *t;
+
+        if (parse_trusted(&p,
+                          "[Exec]\n"
+                          "SetCredential=passwd.hashed-password.root:$6$salt$hash\n"
+                          "SetCredential=escaped:a\\nb\\x00c\\\\\n"
+                          "LoadCredential=key:/etc//ssl/./key.pem\n"
+                          "LoadCredential=passed:passed\n"
+                          "SetCredential=empty:\n")) {
+                Settings *s = &p.s;
+                warnings_are(&p, "");
+                check_int_eq(s->mask, SETTING_CREDENTIALS, "the keys set SETTING_CREDENTIALS");
+                if (check_int_eq(s->n_credentials, 5, "five credentials, in order")) {
+                        check(streq(s->credentials[0].id, "passwd.hashed-password.root") &&
+                                      streq(s->credentials[0].data, "$6$salt$hash") && !s->credentials[0].path,
+                              "SetCredential= takes the value as it is");
+                        check(s->credentials[1].size == 6 && memcmp(s->credentials[1].data, "a\nb\0c\\", 6) == 0,
+                              "SetCredential= decodes C escapes, as the option does");
+                        check(streq(s->credentials[2].id, "key") && streq_ptr(s->credentials[2].path, "/etc/ssl/key.pem") &&
+                                      !s->credentials[2].data,
+                              "LoadCredential= keeps the normalized path, reads nothing");
+                        check(streq_ptr(s->credentials[3].path, "passed"), "LoadCredential=ID:NAME names one of berth's own");
+                        check(s->credentials[4].size == 0 && s->credentials[4].data, "an empty value is a value");
+                }
+        }
+        parsed_done(&p);
+
+        /* Bad lines are warnings naming the ID, never showing the value; the others stay. */
+        if (parse_trusted(&p,
+                          "[Exec]\n"
+                          "SetCredential=ok:1\n"                   /* 2 */
+                          "SetCredential=SECRET\n"                 /* 3 */
+                          "SetCredential=bad/id:SECRET\n"          /* 4 */
+                          "SetCredential=esc:SECRET\\q\n"          /* 5 */
+                          "SetCredential=ok:SECRET\n"              /* 6 */
+                          "LoadCredential=ok:/SECRET\n"            /* 7 */
+                          "LoadCredential=rel:dir/SECRET\n"        /* 8 */
+                          "LoadCredential=dots:/a/../SECRET\n")) { /* 9 */
+                check(p.s.n_credentials == 1 && streq(p.s.credentials[0].data, "1"), "only the good line is taken");
+                check_streq(strv_show(p.warnings),
+                            FILENAME ":3: SetCredential= expects ID:VALUE, ignoring.|"
+                            FILENAME ":4: Invalid credential name 'bad/id' in SetCredential=: use up to 255 printable ASCII characters, no '/' or ':', not '.' or '..'; ignoring.|"
+                            FILENAME ":5: SetCredential=esc:...: invalid escape in the value, ignoring.|"
+                            FILENAME ":6: Credential 'ok' is set already, ignoring SetCredential=.|"
+                            FILENAME ":7: Credential 'ok' is set already, ignoring LoadCredential=.|"
+                            FILENAME ":8: LoadCredential=rel:...: expected an absolute path (without '..') or the name of one of berth's own credentials, ignoring.|"
+                            FILENAME ":9: LoadCredential=dots:...: expected an absolute path (without '..') or the name of one of berth's own credentials, ignoring.",
+                            "one warning per bad line, the first of an ID stays");
+                warnings_hide(&p, "SECRET");
+        }
+        parsed_done(&p);
+
+        /* An empty assignment drops what that key set before, not the other key's. */
+        if (parse_trusted(&p, "[Exec]\nSetCredential=a:1\nLoadCredential=b:/b\nSetCredential=\nSetCredential=c:3\n"))
+                check(p.s.n_credentials == 2 && streq(p.s.credentials[0].id, "b") && streq(p.s.credentials[1].id, "c"),
+                      "SetCredential= empties the SetCredential= list");
+        parsed_done(&p);
+        if (parse_trusted(&p, "[Exec]\nLoadCredential=b:/b\nLoadCredential=\n"))
+                check(p.s.n_credentials == 0 && !p.s.credentials && p.s.mask == 0, "an emptied list clears the mask bit");
+        parsed_done(&p);
+
+        /* LoadCredential= reads host files: privileged. SetCredential= is not. */
+        if (parse_untrusted(&p, "[Exec]\nSetCredential=a:1\nLoadCredential=b:/etc/shadow\n")) {
+                check(p.s.n_credentials == 1 && streq(p.s.credentials[0].id, "a"), "untrusted: SetCredential= only");
+                one_warning(&p, 3, "LoadCredential= is a privileged setting and this file is not trusted");
+        }
+        parsed_done(&p);
+
+        /* Limits: 1 MiB a value, 1 MiB together, 1024 credentials. */
+        t = malloc(CREDENTIAL_SIZE_MAX + 64);
+        if (!t)
+                abort();
+        strcpy(t, "[Exec]\nSetCredential=big:");
+        memset(t + strlen(t), 'x', CREDENTIAL_SIZE_MAX + 1);
+        t[strlen("[Exec]\nSetCredential=big:") + CREDENTIAL_SIZE_MAX + 1] = 0;
+        if (parse_trusted(&p, t)) {
+                check_int_eq(p.s.n_credentials, 0, "a value over 1 MiB is not taken");
+                one_warning(&p, 2, "SetCredential=big:...: the value is larger than 1 MiB, ignoring.");
+                warnings_hide(&p, "xxx");
+        }
+        parsed_done(&p);
+        /* Half of it written as escapes, twice, and one byte more. */
+        char *half = malloc(CREDENTIAL_SIZE_MAX * 2 + 1), *t2 = NULL;
+        if (!half)
+                abort();
+        for (size_t i = 0; i < CREDENTIAL_SIZE_MAX / 2; i++)
+                memcpy(half + 4 * i, "\\x78", 4);
+        half[CREDENTIAL_SIZE_MAX * 2] = 0;
+        if (asprintf(&t2, "[Exec]\nSetCredential=one:%s\nSetCredential=two:%s\nSetCredential=three:x\n", half, half) < 0)
+                abort();
+        if (parse_trusted(&p, t2)) {
+                check(p.s.n_credentials == 2 && credentials_size(p.s.credentials, 2) == CREDENTIAL_SIZE_MAX,
+                      "1 MiB together is taken");
+                one_warning(&p, 4, "SetCredential=three:...: the credentials would be larger than 1 MiB together, ignoring.");
+        }
+        parsed_done(&p);
+        free(t2);
+        free(half);
+        free(t);
+        t = NULL;
+        char *body = NULL;
+        for (int i = 0; i < 1025; i++) {
+                char *n = NULL;
+                if (asprintf(&n, "%sSetCredential=c%d:v\n", body ?: "[Exec]\n", i) < 0)
+                        abort();
+                free(body);
+                body = n;
+        }
+        if (parse_trusted(&p, body)) {
+                check_int_eq(p.s.n_credentials, 1024, "at most 1024 credentials");
+                one_warning(&p, 1026, "More than 1024 credentials, ignoring SetCredential=.");
+        }
+        parsed_done(&p);
+        free(body);
+}
+
+static void test_merge_credentials(void) {
+        static const char file_text[] = "[Exec]\nSetCredential=both:file\nSetCredential=file-only:file\nLoadCredential=key:/file/key\n";
+        Settings c;
+        Parsed f;
+
+        /* yes: by ID, the command line's wins, the file adds the others. */
+        if (cmdline(&c, "--set-credential=both:cmdline", "--set-credential=cmdline-only:cmdline") &&
+            parse_trusted(&f, file_text)) {
+                check_int_eq(settings_merge(&c, &f.s, SETTINGS_YES), 0, "merge yes");
+                if (check_int_eq(c.n_credentials, 4, "yes: the credentials of both")) {
+                        check(streq(c.credentials[0].id, "both") && streq(c.credentials[0].data, "cmdline"),
+                              "yes: the command line's value of an ID both give");
+                        check(streq(c.credentials[1].id, "cmdline-only") && streq(c.credentials[2].id, "file-only") &&
+                                      streq(c.credentials[2].data, "file") && streq_ptr(c.credentials[3].path, "/file/key"),
+                              "yes: the file's other IDs are added, after the command line's");
+                }
+                check(c.mask & SETTING_CREDENTIALS, "the command line has the bit");
+                check(f.s.n_credentials == 1 && streq(f.s.credentials[0].data, "file") && (f.s.mask & SETTING_CREDENTIALS),
+                      "the file keeps what was not taken, and its bit");
+                check_int_eq(settings_merge(&c, &f.s, SETTINGS_YES), 0, "merge again");
+                check(c.n_credentials == 4 && streq(c.credentials[0].data, "cmdline"), "merging again changes nothing");
+        }
+        parsed_done(&f);
+        settings_done(&c);
+
+        /* override: the file's value of an ID both give. */
+        if (cmdline(&c, "--set-credential=both:cmdline", "--load-credential=cmdline-only:/x") && parse_trusted(&f, file_text)) {
+                check_int_eq(settings_merge(&c, &f.s, SETTINGS_OVERRIDE), 0, "merge override");
+                if (check_int_eq(c.n_credentials, 4, "override: the credentials of both")) {
+                        check(streq(c.credentials[0].id, "both") && streq(c.credentials[0].data, "file"),
+                              "override: the file's value of an ID both give, in the command line's place");
+                        check(streq_ptr(c.credentials[1].path, "/x"), "override: the command line's other IDs stay");
+                }
+                check(f.s.n_credentials == 0 && !(f.s.mask & SETTING_CREDENTIALS), "override: the file gave everything");
+        }
+        parsed_done(&f);
+        settings_done(&c);
+
+        /* A command line without credentials takes the file's, in both modes. */
+        if (cmdline(&c, "-b") && parse_trusted(&f, file_text)) {
+                check_int_eq(settings_merge(&c, &f.s, SETTINGS_YES), 0, "merge into no credentials");
+                check(c.n_credentials == 3 && (c.mask & SETTING_CREDENTIALS) && !(f.s.mask & SETTING_CREDENTIALS),
+                      "all of the file's");
+        }
+        parsed_done(&f);
+        settings_done(&c);
+}
+
 static void test_merge_command(void) {
         Settings c;
         Parsed f;
@@ -1058,9 +1235,14 @@ static void test_corpus(void) {
                                                 lines_ok = false;
                         }
                         check(lines_ok, "%s: every warning is one line naming the file", de->d_name);
-                        if (!trusted)
-                                check((s.mask & PRIVILEGED_BITS) == 0 && s.capability_add == 0 && s.n_custom_mounts == 0,
+                        if (!trusted) {
+                                bool loads = false;
+                                for (size_t i = 0; i < s.n_credentials; i++)
+                                        loads = loads || s.credentials[i].path;
+                                check((s.mask & PRIVILEGED_BITS) == 0 && s.capability_add == 0 && s.n_custom_mounts == 0 &&
+                                              !loads,
                                       "%s: nothing privileged from an untrusted file", de->d_name);
+                        }
 
                         /* Merge into a command line, in both modes, for the sanitizers. */
                         for (int override = 0; override <= 1; override++) {
@@ -1068,9 +1250,9 @@ static void test_corpus(void) {
                                 char **w2 = NULL;
                                 settings_init(&c);
                                 char *argv[] = { (char *) "run", (char *) "-b", (char *) "--bind=/x", (char *) "-E",
-                                                 (char *) "A=1", (char *) "--hostname=h", NULL };
+                                                 (char *) "A=1", (char *) "--hostname=h", (char *) "--set-credential=a:1", NULL };
                                 char *e2 = NULL;
-                                if (settings_parse_run_argv(&c, 6, argv, &e2) < 0)
+                                if (settings_parse_run_argv(&c, 7, argv, &e2) < 0)
                                         abort();
                                 free(e2);
                                 if (settings_file_parse(text, de->d_name, trusted, &copy, &w2, NULL) < 0)
@@ -1098,8 +1280,10 @@ int main(void) {
         test_bad_values();
         test_unknown();
         test_limits();
+        test_credentials();
         test_untrusted();
         test_merge();
+        test_merge_credentials();
         test_merge_command();
         test_mode_strings();
         test_corpus();

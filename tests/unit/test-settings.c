@@ -856,6 +856,170 @@ static void test_parse_twice(void) {
         settings_done(&a);
 }
 
+/* Test point: args are refused, and the error does not quote secret. */
+static void refused_quietly_at(int line, const char *needle, const char *secret, const char *const *args) {
+        Settings s;
+        char *error = NULL, *cmd = args_join(args);
+        int r = parse(&s, &error, args);
+
+        if (!tap_result(r == -EINVAL && error && (!needle || strstr(error, needle)), __FILE__, line,
+                        "'%.80s' is refused, the error mentioning '%s'", cmd, strnull(needle)))
+                tap_diag("returned %d, error %s", r, strnull(error));
+        tap_result(error && !strstr(error, secret), __FILE__, line, "'%.80s': the error does not show '%s'", cmd, secret);
+        settings_done(&s);
+        free(error);
+        free(cmd);
+}
+#define check_refused_quietly(needle, secret, ...) refused_quietly_at(__LINE__, (needle), (secret), ARGS(__VA_ARGS__))
+
+/* Test point: --set-credential=SPEC gives the value expected (size bytes). */
+static void set_credential_at(int line, const char *spec, const char *expected, size_t size) {
+        Settings s;
+        char *error = NULL, *arg = NULL;
+
+        if (asprintf(&arg, "--set-credential=%s", spec) < 0)
+                abort();
+        int r = parse(&s, &error, ARGS(arg));
+        bool ok = r == 0 && s.n_credentials == 1 && s.credentials[0].size == size && !s.credentials[0].path &&
+                  memcmp(s.credentials[0].data, expected, size) == 0 && s.credentials[0].data[size] == 0;
+        if (!tap_result(ok, __FILE__, line, "--set-credential=%s gives %zu bytes as expected", spec, size))
+                tap_diag("returned %d, error %s, %zu credentials, size %zu", r, strnull(error), s.n_credentials,
+                         s.n_credentials ? s.credentials[0].size : 0);
+        settings_done(&s);
+        free(error);
+        free(arg);
+}
+#define check_set_credential(spec, expected) set_credential_at(__LINE__, (spec), (expected), sizeof(expected) - 1)
+
+static void test_credential_names(void) {
+        char name[300];
+
+        check(credential_name_is_valid("a"), "'a' is a credential name");
+        check(credential_name_is_valid("passwd.hashed-password.root"), "passwd.hashed-password.root is one");
+        check(credential_name_is_valid("with space~!@#$%^&*()"), "printable ASCII is allowed");
+        check(credential_name_is_valid("..."), "'...' is one");
+        check(!credential_name_is_valid(""), "'' is not");
+        check(!credential_name_is_valid(NULL), "NULL is not");
+        check(!credential_name_is_valid("."), "'.' is not");
+        check(!credential_name_is_valid(".."), "'..' is not");
+        check(!credential_name_is_valid("a/b"), "'a/b' is not");
+        check(!credential_name_is_valid("a:b"), "'a:b' is not");
+        check(!credential_name_is_valid("a\tb"), "a control character is not allowed");
+        check(!credential_name_is_valid("a\177"), "DEL is not allowed");
+        check(!credential_name_is_valid("caf\303\251"), "non-ASCII is not allowed");
+        memset(name, 'n', 255);
+        name[255] = 0;
+        check(credential_name_is_valid(name), "255 bytes are allowed");
+        name[255] = 'n';
+        name[256] = 0;
+        check(!credential_name_is_valid(name), "256 bytes are not");
+}
+
+static void test_credentials(void) {
+        Settings s;
+        char *big;
+
+        if (parse_ok(&s, "--set-credential=a:b", "--load-credential=c:/etc//x/./", "--load-credential", "d:d",
+                     "--set-credential", "e:f:g:")) {
+                check_int_eq(s.mask, SETTING_CREDENTIALS, "the credential options set only SETTING_CREDENTIALS");
+                check_int_eq(s.n_credentials, 4, "four credentials");
+                if (s.n_credentials == 4) {
+                        check(streq(s.credentials[0].id, "a") && !s.credentials[0].path && s.credentials[0].size == 1 &&
+                                      streq(s.credentials[0].data, "b"),
+                              "a:b is a value");
+                        check(streq(s.credentials[1].id, "c") && streq_ptr(s.credentials[1].path, "/etc/x") &&
+                                      !s.credentials[1].data,
+                              "c: a host path, normalized, not read by the parser");
+                        check(streq(s.credentials[2].id, "d") && streq_ptr(s.credentials[2].path, "d"),
+                              "d:d names one of berth's own credentials");
+                        check(streq(s.credentials[3].id, "e") && streq(s.credentials[3].data, "f:g:"),
+                              "the value runs from the first ':' on");
+                }
+        }
+        settings_done(&s);
+        check(!s.credentials && s.n_credentials == 0, "settings_done frees the credentials");
+
+        /* C escapes, as nspawn and SetCredential= take them. */
+        check_set_credential("a:", "");
+        check_set_credential("a:line\\nnext\\n", "line\nnext\n");
+        check_set_credential("a:back\\\\slash", "back\\slash");
+        check_set_credential("a:\\x00\\x41\\xfF", "\0A\xff");
+        check_set_credential("a:\\101\\000\\377", "A\0\377");
+        check_set_credential("a:\\a\\b\\f\\r\\t\\v\\s\\\"\\'", "\a\b\f\r\t\v \"'");
+        check_set_credential("a:\\u00e9\\u20AC\\U0001F600", "\303\251\342\202\254\360\237\230\200");
+        check_set_credential("a:plain text, no escapes", "plain text, no escapes");
+
+        /* Errors name the option and the ID, never the value. */
+        check_refused_quietly("\\n", "SECRET", "--set-credential=k:SECRET\\q");
+        check_refused_quietly("=k:...", "SECRET", "--set-credential=k:SECRET\\");
+        check_refused_quietly("escape", "SECRET", "--set-credential=k:SECRET\\x4");
+        check_refused_quietly("escape", "SECRET", "--set-credential=k:SECRET\\xzz");
+        check_refused_quietly("escape", "SECRET", "--set-credential=k:SECRET\\08");
+        check_refused_quietly("escape", "SECRET", "--set-credential=k:SECRET\\400");
+        check_refused_quietly("escape", "SECRET", "--set-credential=k:SECRET\\uD800");
+        check_refused_quietly("escape", "SECRET", "--set-credential=k:SECRET\\U00110000");
+        check_refused_quietly("ID:VALUE", "SECRET", "--set-credential=SECRET");
+        check_refused_quietly("ID:VALUE", "SECRET", "--set-credential=:SECRET");
+        check_refused_quietly("'a/b'", "SECRET", "--set-credential=a/b:SECRET");
+        check_refused_quietly("'..'", "SECRET", "--set-credential=..:SECRET");
+        check_refused_quietly("'x\?y'", "SECRET", "--set-credential=x\ny:SECRET");
+        check_refused_quietly("ID:PATH", "/SECRET", "--load-credential=/SECRET");
+        check_refused_quietly("absolute path", "SECRET", "--load-credential=a:dir/SECRET");
+        check_refused_quietly("absolute path", "SECRET", "--load-credential=a:/etc/../SECRET");
+        check_refused_quietly("absolute path", "SECRET", "--load-credential=a:");
+        check_refused(NULL, "--set-credential");
+        check_refused(NULL, "--load-credential=");
+
+        /* The same ID twice is an error, as in nspawn, whichever options give it. */
+        check_refused_quietly("Credential 'a' is given twice", "SECOND", "--set-credential=a:1", "--set-credential=a:SECOND");
+        check_refused_quietly("Credential 'a' is given twice", "SECOND", "--load-credential=a:/x", "--set-credential=a:SECOND");
+        check_refused("given twice", "--set-credential=a:1", "--load-credential=a:/x");
+
+        /* Size limits: 1 MiB each, and 1 MiB together. */
+        big = malloc(CREDENTIAL_SIZE_MAX + 32);
+        if (!big)
+                abort();
+        strcpy(big, "--set-credential=big:");
+        memset(big + strlen(big), 'x', CREDENTIAL_SIZE_MAX);
+        big[strlen("--set-credential=big:") + CREDENTIAL_SIZE_MAX] = 0;
+        if (parse_ok(&s, big))
+                check_int_eq(s.credentials[0].size, CREDENTIAL_SIZE_MAX, "a value of 1 MiB is taken");
+        settings_done(&s);
+        check_refused(NULL, "--set-credential=small:1", big);
+        strcat(big, "x");
+        check_refused_quietly("larger than 1 MiB", "xxx", big);
+        /* Two halves and one byte more. */
+        big[strlen("--set-credential=big:") + CREDENTIAL_SIZE_MAX / 2] = 0;
+        char *other = strdup(big);
+        if (!other)
+                abort();
+        memcpy(other + strlen("--set-credential="), "two", 3);
+        if (parse_ok(&s, big, other))
+                check_int_eq(credentials_size(s.credentials, s.n_credentials), CREDENTIAL_SIZE_MAX, "1 MiB together is taken");
+        settings_done(&s);
+        check_refused_quietly("together", "xxx", big, other, "--set-credential=three:\\x00");
+        free(other);
+        free(big);
+}
+
+static void test_strip_credentials(void) {
+        char **l = NULL;
+        const char *const args[] = { "run", "-D", "/r", "--set-credential=a:1", "-bq", "--load-credential", "b:/x",
+                                     "--set-cred=c:3", "-E", "X=1", "--load-credential=d:d", "/bin/sh",
+                                     "--set-credential=e:4", NULL };
+
+        check_int_eq(settings_run_argv_strip_credentials((int) ELEMENTSOF(args) - 1, (char **) args, &l), 0,
+                     "stripping the credential options");
+        check_streq(strv_show(l), "-D|/r|-bq|-E|X=1|/bin/sh|--set-credential=e:4",
+                    "every credential option goes (a separate value, an abbreviation too), the command stays");
+        strv_free(l);
+
+        const char *const none[] = { "run", "--set-credential=a:1", NULL };
+        check_int_eq(settings_run_argv_strip_credentials(2, (char **) none, &l), 0, "stripping the only option");
+        check(l && !l[0], "leaves an empty list");
+        strv_free(l);
+}
+
 static void test_mode_strings(void) {
         for (int i = 0; i < _VOLATILE_MODE_MAX; i++)
                 check_int_eq(volatile_mode_from_string(volatile_mode_to_string(i)), i, "volatile mode %d round-trips", i);
@@ -883,6 +1047,9 @@ int main(void) {
         test_invalid_values();
         test_bad_options();
         test_parse_twice();
+        test_credential_names();
+        test_credentials();
+        test_strip_credentials();
         test_mode_strings();
         return tap_finish();
 }
