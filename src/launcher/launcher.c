@@ -66,6 +66,7 @@ typedef struct Launcher {
         sd_bus *bus;
         char *systemd_name;     /* the unique bus name of systemd, the only one that may ask to stop the scope */
         bool registered;
+        bool register_cancelled; /* the machine was stopped while machined registered it */
         sd_bus_message *register_reply;
         char *staging;
         char *inaccessible;
@@ -1250,8 +1251,10 @@ static int launcher_register(Launcher *l) {
                 sd_bus_error_free(&error);
                 r = launcher_call_register(l, &m, &error);
         }
-        if (r == -ECANCELED)
+        if (r == -ECANCELED) {
+                l->register_cancelled = true;
                 return log_error_errno(r, "Machine %s was stopped while it was being registered.", l->machine);
+        }
         if (r < 0) {
                 if (s->register_mode == REGISTER_AUTO && machined_error_is_absent(&error, r)) {
                         log_debug("systemd-machined is not available, running %s unregistered.", l->machine);
@@ -1382,6 +1385,14 @@ int launcher_run(Settings *s) {
         if (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0) {
                 (void) kill(l.pid, SIGKILL);
                 (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
+                /* Its scope empties now; berth is done when machined has let go of it too. */
+                for (unsigned i = 0; l.register_cancelled && i < 250; i++) {
+                        _cleanup_free_ char *service = NULL;
+                        if (machine_get_service(l.bus, l.machine, &service, NULL) <= 0)
+                                break;
+                        struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+                        nanosleep(&ts, NULL);
+                }
                 return EXIT_FAILURE;
         }
         if (write(l.sync_fd, "G", 1) != 1)

@@ -124,10 +124,16 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
         for (unsigned attempt = 0;; attempt++) {
                 if (mkdir(path, 0700) < 0 && errno != EEXIST)
                         return -errno;
+                /* A stale cleanup of another berth may remove the directory before it has its
+                 * lock file (ENOENT) or before it is locked (st_nlink below): start again. */
                 _cleanup_close_ int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dir_fd < 0 && errno == ENOENT && attempt < 10)
+                        continue;
                 if (dir_fd < 0)
                         return -errno;
                 _cleanup_close_ int lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (lock_fd < 0 && errno == ENOENT && attempt < 10)
+                        continue;
                 if (lock_fd < 0)
                         return -errno;
                 if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -149,7 +155,7 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
                 if (fstat(lock_fd, &st) < 0)
                         return -errno;
                 if (st.st_nlink == 0) {
-                        if (attempt > 3)
+                        if (attempt >= 10)
                                 return -EBUSY;
                         continue;
                 }
