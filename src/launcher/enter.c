@@ -321,24 +321,7 @@ static void enter_log_sink(int level, const char *message, void *userdata) {
 
 static int send_fd(int sock, EnterMessageType type, int fd) {
         EnterMessage m = { .type = type };
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-        union {
-                struct cmsghdr cmsghdr;
-                uint8_t buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        return RET_NERRNO((int) sendmsg(sock, &mh, MSG_NOSIGNAL));
+        return send_with_fd(sock, &m, sizeof(m), fd);
 }
 
 /* Enters every namespace of the leader that differs from ours. All but the user namespace
@@ -624,31 +607,12 @@ static int enter_helper(const MachineTarget *t, const EnterOptions *o, int sock,
 static int enter_receive(int sock, int *pidfd, int *master, char **message) {
         for (;;) {
                 EnterMessage m;
-                struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-                union {
-                        struct cmsghdr cmsghdr;
-                        uint8_t buf[CMSG_SPACE(sizeof(int))];
-                } control;
-                struct msghdr mh = {
-                        .msg_iov = &iov,
-                        .msg_iovlen = 1,
-                        .msg_control = &control,
-                        .msg_controllen = sizeof(control),
-                };
-                int fd = -EBADF;
-
-                ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                int fd;
+                ssize_t n = recv_with_fd(sock, &m, sizeof(m), &fd);
+                if (n < 0)
+                        return (int) n;
                 if (n == 0)
                         return 0;
-
-                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-                        memcpy(&fd, CMSG_DATA(c), sizeof(int));
                 if ((size_t) n != sizeof(m)) {
                         safe_close(fd);
                         continue;

@@ -150,23 +150,7 @@ static void child_log_sink(int level, const char *message, void *userdata) {
 
 static int child_send_fd(int sock, ChildMessageType type, int fd) {
         ChildMessage m = { .type = type };
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-        union {
-                struct cmsghdr cmsghdr;
-                uint8_t buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        return RET_NERRNO((int) sendmsg(sock, &mh, MSG_NOSIGNAL));
+        return send_with_fd(sock, &m, sizeof(m), fd);
 }
 
 static int child_setup_root(Launcher *l) {
@@ -667,33 +651,16 @@ static int launcher_receive(Launcher *l) {
         /* Until the payload's exec closes the child's end, the child only talks. */
         for (;;) {
                 ChildMessage m;
-                struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-                union {
-                        struct cmsghdr cmsghdr;
-                        uint8_t buf[CMSG_SPACE(sizeof(int))];
-                } control;
-                struct msghdr mh = {
-                        .msg_iov = &iov,
-                        .msg_iovlen = 1,
-                        .msg_control = &control,
-                        .msg_controllen = sizeof(control),
-                };
-
-                ssize_t n = recvmsg(l->sync_fd, &mh, MSG_CMSG_CLOEXEC);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return log_error_errno(errno, "Failed to talk to the machine's setup: %m");
-                }
+                int fd;
+                ssize_t n = recv_with_fd(l->sync_fd, &m, sizeof(m), &fd);
+                if (n < 0)
+                        return log_error_errno((int) n, "Failed to talk to the machine's setup: %m");
                 if (n == 0)
                         return 0;
-                if ((size_t) n != sizeof(m))
+                if ((size_t) n != sizeof(m)) {
+                        safe_close(fd);
                         continue;
-
-                int fd = -EBADF;
-                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+                }
 
                 switch (m.type) {
                 case CHILD_MESSAGE_LOG:

@@ -20,21 +20,11 @@ bool credential_name_is_valid(const char *s) {
         return n <= CREDENTIAL_NAME_MAX;
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 /* Reads n hex digits at s. */
 static int parse_hex(const char *s, size_t n, uint32_t *ret) {
         uint32_t v = 0;
         for (size_t i = 0; i < n; i++) {
-                int d = hex_value(s[i]);
+                int d = unhex(s[i]);
                 if (d < 0)
                         return -EBADMSG;
                 v = v << 4 | (uint32_t) d;

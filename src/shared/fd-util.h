@@ -45,3 +45,11 @@ int read_full_file_at(int dirfd, const char *path, char **ret, size_t *ret_size)
 int read_full_fd(int fd, char **ret, size_t *ret_size);
 /* Creates or truncates path below dirfd with the given contents. */
 int write_string_file_at(int dirfd, const char *path, const char *s, mode_t mode);
+
+/* One datagram on a SEQPACKET/DGRAM socket, with a descriptor passed along (SCM_RIGHTS) when
+ * fd >= 0. 0 or a negative errno. */
+int send_with_fd(int sock, const void *buf, size_t len, int fd);
+
+/* Receives one datagram into buf and the descriptor that came with it (O_CLOEXEC), or -EBADF
+ * in *ret_fd; retries on EINTR. The length received (0 at EOF), or a negative errno. */
+ssize_t recv_with_fd(int sock, void *buf, size_t len, int *ret_fd);

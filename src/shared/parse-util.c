@@ -174,7 +174,7 @@ int capability_set_from_string(const char *s, uint64_t *ret) {
         return 0;
 }
 
-static int unhex(char c) {
+int unhex(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')

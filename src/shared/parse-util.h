@@ -48,3 +48,6 @@ int path_normalize_absolute(const char *p, char **ret);
 bool filename_is_valid(const char *s);
 /* Environment assignment NAME=VALUE with a valid name. */
 bool env_assignment_is_valid(const char *s);
+
+/* The value of one hexadecimal digit, or -EINVAL. */
+int unhex(char c);
