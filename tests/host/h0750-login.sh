@@ -34,7 +34,8 @@ test_expect_success '^] three times within a second leaves; the machine keeps ru
 test_expect_success 'a machine without systemd and D-Bus inside: a clear error that names berth shell' '
         $BRUN -M nologin -D "$R" sleep 100 >/dev/null 2>&1 & pid=$!
         test_when_finished "kill $pid"
-        wait_for "machinectl show nologin >/dev/null" 10 &&
+        # Once the payload runs: until then the leader is still being set up, not yet in the machine.
+        wait_for "test \"\$(cat /proc/\$(machinectl show nologin -p Leader --value 2>/dev/null)/comm 2>/dev/null)\" = sleep" 10 &&
         out=$(script -q -e -c "$BERTH login nologin" /dev/null 2>&1); rc=$?
         test $rc -eq 1 && expect_contains "berth shell nologin" "$out"
 '
