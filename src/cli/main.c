@@ -13,7 +13,7 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
         { "run",    verb_run,    "Run a machine in the foreground (nspawn options)"    },
-        { "start",  verb_start,  "Boot an image as the unit berth@NAME.service"         },
+        { "start",  verb_start,  "Start a machine as a unit (booted, or one process)"   },
         { "stop",   verb_stop,   "Stop a machine's unit and wait until it is down"      },
         { "login",     verb_login,     "A login prompt of a booted machine on this terminal" },
         { "poweroff",  verb_poweroff,  "Power a booted machine off cleanly and wait"    },
