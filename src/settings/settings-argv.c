@@ -37,6 +37,8 @@ enum {
         ARG_SETTINGS,
         ARG_SET_CREDENTIAL,
         ARG_LOAD_CREDENTIAL,
+        ARG_PRIVATE_USERS,
+        ARG_PRIVATE_USERS_OWNERSHIP,
 };
 
 static const struct option run_options[] = {
@@ -75,6 +77,8 @@ static const struct option run_options[] = {
         { "settings",          required_argument, NULL, ARG_SETTINGS          },
         { "set-credential",    required_argument, NULL, ARG_SET_CREDENTIAL    },
         { "load-credential",   required_argument, NULL, ARG_LOAD_CREDENTIAL   },
+        { "private-users",     optional_argument, NULL, ARG_PRIVATE_USERS     },
+        { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
         {}
 };
 
@@ -130,7 +134,7 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
         opterr = 0;
 
         /* '+': options end at the first non-option argument, as in nspawn. */
-        while ((c = getopt_long(argc, argv, "+hD:M:baE:u:xPq", run_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+hD:M:baE:u:xPqU", run_options, NULL)) >= 0) {
                 char buf[3];
 
                 switch (c) {
@@ -240,7 +244,7 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                         r = custom_mount_parse_bind(optarg, c == ARG_BIND_RO, &m);
                         if (r == -EOPNOTSUPP)
                                 return fail(ret_error, -EINVAL,
-                                            "--%s=%s: unknown bind option; use rbind or norbind.",
+                                            "--%s=%s: unknown bind option; use rbind, norbind, idmap or noidmap.",
                                             option_name(c, buf), optarg);
                         if (r == -ENOMEM)
                                 return r;
@@ -333,6 +337,35 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                                 s->no_new_privileges = true;
                         s->mask |= SETTING_NO_NEW_PRIVILEGES;
                         break;
+
+                case 'U':
+                        s->userns_mode = USERNS_PICK;
+                        s->mask |= SETTING_USERNS;
+                        break;
+
+                case ARG_PRIVATE_USERS:
+                        r = private_users_parse(optarg ?: "yes", &s->userns_mode, &s->uid_shift, &s->uid_range);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r == -ERANGE)
+                                return fail(ret_error, -EINVAL,
+                                            "--private-users=%s: the range must hold at least one UID and end below 4294967295.",
+                                            optarg);
+                        if (r < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "--private-users=%s: use no, yes, pick, identity, UID or UID:COUNT.", optarg);
+                        s->mask |= SETTING_USERNS;
+                        break;
+
+                case ARG_PRIVATE_USERS_OWNERSHIP: {
+                        UserNamespaceOwnership o = userns_ownership_from_string(optarg);
+                        if (o < 0)
+                                return fail(ret_error, -EINVAL,
+                                            "--private-users-ownership=%s: use off, chown, map or auto.", optarg);
+                        s->userns_ownership = o;
+                        s->mask |= SETTING_USERNS_OWNERSHIP;
+                        break;
+                }
 
                 case ARG_PRIVATE_NETWORK:
                         s->private_network = true;
@@ -518,7 +551,7 @@ int settings_run_argv_strip_credentials(int argc, char **argv, char ***ret) {
         opterr = 0;
         for (;;) {
                 int before = optind == 0 ? 1 : optind;
-                c = getopt_long(argc, argv, "+hD:M:baE:u:xPq", run_options, NULL);
+                c = getopt_long(argc, argv, "+hD:M:baE:u:xPqU", run_options, NULL);
                 if (c < 0)
                         break;
                 /* Long options take whole arguments: the one just read, and its value if separate. */

@@ -452,6 +452,51 @@ static int parse_volatile(Parser *p, const KeyTable *k, const char *value) {
         return 0;
 }
 
+static int parse_private_users(Parser *p, const KeyTable *k, const char *value) {
+        Settings *s = p->settings;
+        int r;
+
+        if (isempty(value)) {
+                s->userns_mode = USERNS_NO;
+                s->uid_shift = UID_SHIFT_FROM_IMAGE;
+                s->uid_range = UID_RANGE_DEFAULT;
+                s->mask &= ~SETTING_USERNS;
+                return 0;
+        }
+        r = private_users_parse(value, &s->userns_mode, &s->uid_shift, &s->uid_range);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return warn_invalid(p, k, value, "use no, yes, pick, identity, UID or UID:COUNT");
+        s->mask |= SETTING_USERNS;
+        return 0;
+}
+
+static int parse_private_users_ownership(Parser *p, const KeyTable *k, const char *value) {
+        Settings *s = p->settings;
+        UserNamespaceOwnership o;
+
+        if (isempty(value)) {
+                s->userns_ownership = USERNS_OWNERSHIP_AUTO;
+                s->mask &= ~SETTING_USERNS_OWNERSHIP;
+                return 0;
+        }
+        if (k->arg) {
+                /* PrivateUsersChown=, the older boolean form. */
+                int b = parse_boolean(value);
+                if (b < 0)
+                        return warn_invalid(p, k, value, "expected yes or no");
+                o = b ? USERNS_OWNERSHIP_CHOWN : USERNS_OWNERSHIP_OFF;
+        } else {
+                o = userns_ownership_from_string(value);
+                if (o < 0)
+                        return warn_invalid(p, k, value, "use off, chown, map or auto");
+        }
+        s->userns_ownership = o;
+        s->mask |= SETTING_USERNS_OWNERSHIP;
+        return 0;
+}
+
 static int parse_link_journal(Parser *p, const KeyTable *k, const char *value) {
         Settings *s = p->settings;
         LinkJournal l;
@@ -525,7 +570,7 @@ static int parse_mount(Parser *p, const KeyTable *k, const char *value) {
         case MOUNT_KIND_BIND_RO:
                 r = custom_mount_parse_bind(value, kind == MOUNT_KIND_BIND_RO, &m);
                 hint = r == -EOPNOTSUPP
-                               ? "unknown bind option; use rbind or norbind"
+                               ? "unknown bind option; use rbind, norbind, idmap or noidmap"
                                : "expected SOURCE[:DESTINATION[:OPTIONS]] with absolute paths (or +PATH in the image)";
                 break;
         case MOUNT_KIND_TMPFS:
@@ -628,7 +673,7 @@ static const KeyTable key_table[] = {
         { "Exec", "Hostname", parse_string, CHECK_HOSTNAME, S(hostname), SETTING_HOSTNAME, false },
         { "Exec", "NoNewPrivileges", parse_bool, 0, S(no_new_privileges), SETTING_NO_NEW_PRIVILEGES, false },
         { "Exec", "PivotRoot", NULL, 0, 0, 0, false },
-        { "Exec", "PrivateUsers", NULL, 0, 0, 0, true },
+        { "Exec", "PrivateUsers", parse_private_users, 0, 0, SETTING_USERNS, true },
         { "Exec", "NotifyReady", NULL, 0, 0, 0, false },
         { "Exec", "SystemCallFilter", NULL, 0, 0, 0, true },
         { "Exec", "LimitCPU", NULL, 0, 0, 0, true },
@@ -665,8 +710,8 @@ static const KeyTable key_table[] = {
         { "Files", "Inaccessible", parse_mount, MOUNT_KIND_INACCESSIBLE, 0, SETTING_CUSTOM_MOUNTS, true },
         { "Files", "Overlay", parse_mount, MOUNT_KIND_OVERLAY, 0, SETTING_CUSTOM_MOUNTS, true },
         { "Files", "OverlayReadOnly", parse_mount, MOUNT_KIND_OVERLAY_RO, 0, SETTING_CUSTOM_MOUNTS, true },
-        { "Files", "PrivateUsersChown", NULL, 0, 0, 0, true },
-        { "Files", "PrivateUsersOwnership", NULL, 0, 0, 0, true },
+        { "Files", "PrivateUsersChown", parse_private_users_ownership, 1, 0, SETTING_USERNS_OWNERSHIP, true },
+        { "Files", "PrivateUsersOwnership", parse_private_users_ownership, 0, 0, SETTING_USERNS_OWNERSHIP, true },
         { "Files", "BindUser", NULL, 0, 0, 0, true },
 
         { "Network", "Private", parse_bool, 0, S(private_network), SETTING_NETWORK, true },
@@ -1004,6 +1049,13 @@ int settings_merge(Settings *cmdline, Settings *file, SettingsMode mode) {
                 c->ephemeral = f->ephemeral;
         if (TAKE(SETTING_NETWORK))
                 c->private_network = f->private_network;
+        if (TAKE(SETTING_USERNS)) {
+                c->userns_mode = f->userns_mode;
+                c->uid_shift = f->uid_shift;
+                c->uid_range = f->uid_range;
+        }
+        if (TAKE(SETTING_USERNS_OWNERSHIP))
+                c->userns_ownership = f->userns_ownership;
         if (TAKE(SETTING_LINK_JOURNAL))
                 c->link_journal = f->link_journal;
         if (TAKE(SETTING_CUSTOM_MOUNTS)) {

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,10 @@ void settings_init(Settings *s) {
                 .register_mode = REGISTER_AUTO,
                 .link_journal = LINK_JOURNAL_AUTO,
                 .settings_mode = SETTINGS_YES,
+                .userns_mode = USERNS_NO,
+                .uid_shift = UID_SHIFT_FROM_IMAGE,
+                .uid_range = UID_RANGE_DEFAULT,
+                .userns_ownership = USERNS_OWNERSHIP_AUTO,
         };
 }
 
@@ -74,6 +80,20 @@ static const char *const register_mode_table[_REGISTER_MODE_MAX] = {
         [REGISTER_AUTO] = "auto",
 };
 
+static const char *const userns_ownership_table[_USERNS_OWNERSHIP_MAX] = {
+        [USERNS_OWNERSHIP_OFF] = "off",
+        [USERNS_OWNERSHIP_CHOWN] = "chown",
+        [USERNS_OWNERSHIP_MAP] = "map",
+        [USERNS_OWNERSHIP_AUTO] = "auto",
+};
+
+static const char *const userns_mode_table[_USERNS_MODE_MAX] = {
+        [USERNS_NO] = "no",
+        [USERNS_FIXED] = "yes",
+        [USERNS_PICK] = "pick",
+        [USERNS_IDENTITY] = "identity",
+};
+
 static int table_lookup(const char *const *table, size_t n, const char *s) {
         if (!s)
                 return -EINVAL;
@@ -119,6 +139,66 @@ RegisterMode register_mode_from_string(const char *s) {
 
 const char *register_mode_to_string(RegisterMode m) {
         return table_name(register_mode_table, _REGISTER_MODE_MAX, m);
+}
+
+UserNamespaceOwnership userns_ownership_from_string(const char *s) {
+        return table_lookup(userns_ownership_table, _USERNS_OWNERSHIP_MAX, s);
+}
+
+const char *userns_ownership_to_string(UserNamespaceOwnership o) {
+        return table_name(userns_ownership_table, _USERNS_OWNERSHIP_MAX, o);
+}
+
+const char *userns_mode_to_string(UserNamespaceMode m) {
+        return table_name(userns_mode_table, _USERNS_MODE_MAX, m);
+}
+
+static int parse_uid32(const char *s, uint32_t *ret) {
+        char *end;
+
+        if (isempty(s) || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno != 0 || *end || v > UINT32_MAX)
+                return -EINVAL;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+int private_users_parse(const char *s, UserNamespaceMode *ret_mode, uint32_t *ret_shift, uint32_t *ret_range) {
+        uint32_t shift = UID_SHIFT_FROM_IMAGE, range = UID_RANGE_DEFAULT;
+        UserNamespaceMode mode;
+        int b;
+
+        if (!s)
+                return -EINVAL;
+        b = parse_boolean(s);
+        if (b == 0)
+                mode = USERNS_NO;
+        else if (b > 0)
+                mode = USERNS_FIXED;
+        else if (streq(s, "pick"))
+                mode = USERNS_PICK;
+        else if (streq(s, "identity")) {
+                mode = USERNS_IDENTITY;
+                shift = 0;
+        } else {
+                const char *colon = strchr(s, ':');
+                _cleanup_free_ char *first = colon ? strndup(s, (size_t) (colon - s)) : strdup(s);
+                if (!first)
+                        return -ENOMEM;
+                if (parse_uid32(first, &shift) < 0 || (colon && parse_uid32(colon + 1, &range) < 0))
+                        return -EINVAL;
+                /* The range may not reach (uid_t) -1, which means "no UID" to the kernel. */
+                if (range == 0 || shift == UINT32_MAX || range > UINT32_MAX - shift)
+                        return -ERANGE;
+                mode = USERNS_FIXED;
+        }
+        *ret_mode = mode;
+        *ret_shift = shift;
+        *ret_range = range;
+        return 0;
 }
 
 /* Splits at ':' that is not escaped by a backslash; "\:" and "\\" are unescaped. */
@@ -210,6 +290,10 @@ int custom_mount_parse_bind(const char *spec, bool read_only, CustomMount *ret) 
                                 m.recursive = true;
                         else if (streq(*o, "norbind"))
                                 m.recursive = false;
+                        else if (streq(*o, "idmap"))
+                                m.idmap = true;
+                        else if (streq(*o, "noidmap"))
+                                m.idmap = false;
                         else
                                 return -EOPNOTSUPP;
                 }
@@ -406,6 +490,12 @@ int settings_verify(const Settings *s, char **ret_error) {
                 e = "--volatile= and --read-only may not be combined.";
         else if (s->start_mode == START_BOOT && s->user && !streq(s->user, "root") && !streq(s->user, "0"))
                 e = "--user= may not be combined with --boot: the init runs as root.";
+        else if (s->userns_mode != USERNS_NO && s->userns_ownership == USERNS_OWNERSHIP_CHOWN &&
+                 (s->ephemeral || s->volatile_mode != VOLATILE_NO))
+                e = "--private-users-ownership=chown would change the image itself, not the throw-away layer; use map with --ephemeral and --volatile=.";
+        for (size_t i = 0; !e && i < s->n_custom_mounts; i++)
+                if (s->custom_mounts[i].idmap && s->userns_mode == USERNS_NO)
+                        e = "The bind option idmap needs a user namespace (-U or --private-users=).";
 
         if (e) {
                 *ret_error = strdup(e);

@@ -43,6 +43,27 @@ typedef enum RegisterMode {
         _REGISTER_MODE_INVALID = -EINVAL,
 } RegisterMode;
 
+typedef enum UserNamespaceMode {
+        USERNS_NO,
+        USERNS_FIXED,      /* UID[:COUNT], or yes: the range from the owner of the image's root */
+        USERNS_PICK,       /* a free range chosen from the machine name */
+        USERNS_IDENTITY,   /* 0..65535 mapped to themselves: root inside is still not root outside */
+        _USERNS_MODE_MAX,
+        _USERNS_MODE_INVALID = -EINVAL,
+} UserNamespaceMode;
+
+typedef enum UserNamespaceOwnership {
+        USERNS_OWNERSHIP_OFF,    /* the image as it is: files of host root show as nobody inside */
+        USERNS_OWNERSHIP_CHOWN,  /* the image's files are shifted into the range, once */
+        USERNS_OWNERSHIP_MAP,    /* the image is mounted through an idmapped mount */
+        USERNS_OWNERSHIP_AUTO,   /* map, unless the image is owned by the range already */
+        _USERNS_OWNERSHIP_MAX,
+        _USERNS_OWNERSHIP_INVALID = -EINVAL,
+} UserNamespaceOwnership;
+
+#define UID_RANGE_DEFAULT UINT32_C(0x10000)
+#define UID_SHIFT_FROM_IMAGE UINT32_MAX
+
 typedef enum CustomMountType {
         CUSTOM_MOUNT_BIND,
         CUSTOM_MOUNT_TMPFS,
@@ -56,6 +77,7 @@ typedef struct CustomMount {
         CustomMountType type;
         bool read_only;
         bool recursive;          /* bind: rbind (default) or norbind */
+        bool idmap;              /* bind: through an idmapped mount (root inside writes as host root) */
         char *source;            /* bind: host path, or NULL with source_in_root */
         bool source_in_root;     /* bind: "+PATH", relative to the machine's root */
         char *destination;       /* absolute, normalized path inside the machine */
@@ -85,6 +107,8 @@ typedef enum SettingsMask {
         SETTING_PARAMETERS        = UINT64_C(1) << 16,
         SETTING_LINK_JOURNAL      = UINT64_C(1) << 17,
         SETTING_CREDENTIALS       = UINT64_C(1) << 18,
+        SETTING_USERNS            = UINT64_C(1) << 19,
+        SETTING_USERNS_OWNERSHIP  = UINT64_C(1) << 20,
 } SettingsMask;
 
 typedef struct Settings {
@@ -112,6 +136,11 @@ typedef struct Settings {
         bool no_new_privileges;
         bool private_network;
 
+        UserNamespaceMode userns_mode;
+        uint32_t uid_shift;      /* USERNS_FIXED: the first host UID, or UID_SHIFT_FROM_IMAGE */
+        uint32_t uid_range;      /* how many UIDs (and GIDs) are mapped */
+        UserNamespaceOwnership userns_ownership;
+
         Credential *credentials;   /* --set-credential= and --load-credential=, in the order given */
         size_t n_credentials;
 
@@ -135,6 +164,12 @@ ConsoleMode console_mode_from_string(const char *s);
 const char *console_mode_to_string(ConsoleMode m);
 RegisterMode register_mode_from_string(const char *s);
 const char *register_mode_to_string(RegisterMode m);
+UserNamespaceOwnership userns_ownership_from_string(const char *s);
+const char *userns_ownership_to_string(UserNamespaceOwnership o);
+const char *userns_mode_to_string(UserNamespaceMode m);
+
+/* --private-users= and PrivateUsers=: no, yes, pick, identity, UID or UID:COUNT. */
+int private_users_parse(const char *s, UserNamespaceMode *ret_mode, uint32_t *ret_shift, uint32_t *ret_range);
 
 /* Parsers of single option values. Pure: no I/O, no logging. */
 int custom_mount_parse_bind(const char *spec, bool read_only, CustomMount *ret);

@@ -22,7 +22,8 @@
 
 /* The bits only a trusted file may set. */
 #define PRIVILEGED_BITS \
-        (SETTING_MACHINE_ID | SETTING_CUSTOM_MOUNTS | SETTING_NETWORK | SETTING_EPHEMERAL | SETTING_LINK_JOURNAL)
+        (SETTING_MACHINE_ID | SETTING_CUSTOM_MOUNTS | SETTING_NETWORK | SETTING_EPHEMERAL | SETTING_LINK_JOURNAL | \
+         SETTING_USERNS | SETTING_USERNS_OWNERSHIP)
 
 typedef struct Parsed {
         Settings s;
@@ -305,14 +306,59 @@ static void test_network(void) {
         parsed_done(&p);
 
         /* The other keys of systemd.nspawn(5) that berth cannot do yet: warnings, never errors. */
-        if (parse_trusted(&p, "[Exec]\nPersonality=x86\nPrivateUsers=pick\nLimitNOFILE=1024\nResolvConf=off\n"
-                              "[Files]\nBindUser=alice\nPrivateUsersOwnership=auto\n")) {
-                check_int_eq(strv_length(p.warnings), 6, "six unsupported keys, six warnings");
+        if (parse_trusted(&p, "[Exec]\nPersonality=x86\nLimitNOFILE=1024\nResolvConf=off\n"
+                              "[Files]\nBindUser=alice\n")) {
+                check_int_eq(strv_length(p.warnings), 4, "four unsupported keys, four warnings");
                 check(p.warnings && strstr(p.warnings[0], ":2: Personality= is not supported by berth, ignored.") &&
-                              strstr(p.warnings[5], ":8: PrivateUsersOwnership= is not supported"),
+                              strstr(p.warnings[3], ":6: BindUser= is not supported"),
                       "the unsupported keys are named with their lines");
         }
         parsed_done(&p);
+}
+
+static void test_private_users(void) {
+        Parsed p;
+
+        if (parse_trusted(&p, "[Exec]\nPrivateUsers=pick\n[Files]\nPrivateUsersOwnership=map\n")) {
+                warnings_are(&p, "");
+                check(p.s.userns_mode == USERNS_PICK && p.s.userns_ownership == USERNS_OWNERSHIP_MAP &&
+                              (p.s.mask & (SETTING_USERNS | SETTING_USERNS_OWNERSHIP)) == (SETTING_USERNS | SETTING_USERNS_OWNERSHIP),
+                      "PrivateUsers=pick, PrivateUsersOwnership=map");
+        }
+        parsed_done(&p);
+        if (parse_trusted(&p, "[Exec]\nPrivateUsers=524288:1000\n[Files]\nPrivateUsersChown=yes\n")) {
+                check(p.s.userns_mode == USERNS_FIXED && p.s.uid_shift == 524288 && p.s.uid_range == 1000 &&
+                              p.s.userns_ownership == USERNS_OWNERSHIP_CHOWN,
+                      "PrivateUsers=UID:COUNT, and PrivateUsersChown=yes is chown");
+        }
+        parsed_done(&p);
+        if (parse_trusted(&p, "[Exec]\nPrivateUsers=no\n")) {
+                check(p.s.userns_mode == USERNS_NO && (p.s.mask & SETTING_USERNS), "PrivateUsers=no is a setting too");
+        }
+        parsed_done(&p);
+        if (parse_trusted(&p, "[Exec]\nPrivateUsers=pick\nPrivateUsers=\n")) {
+                check(p.s.userns_mode == USERNS_NO && !(p.s.mask & SETTING_USERNS), "an empty PrivateUsers= resets it");
+        }
+        parsed_done(&p);
+        if (parse_trusted(&p, "[Exec]\nPrivateUsers=often\n[Files]\nPrivateUsersOwnership=maybe\n")) {
+                check_int_eq(strv_length(p.warnings), 2, "bad values: two warnings");
+                check(!(p.s.mask & (SETTING_USERNS | SETTING_USERNS_OWNERSHIP)), "bad values are not taken");
+        }
+        parsed_done(&p);
+
+        /* Merged under -U: only override lets a file say no. */
+        Settings c;
+        settings_init(&c);
+        c.userns_mode = USERNS_PICK;
+        c.mask |= SETTING_USERNS;
+        if (parse_trusted(&p, "[Exec]\nPrivateUsers=no\n")) {
+                check_int_eq(settings_merge(&c, &p.s, SETTINGS_YES), 0, "merge");
+                check(c.userns_mode == USERNS_PICK, "with --settings=yes the command line's -U stays");
+                check_int_eq(settings_merge(&c, &p.s, SETTINGS_OVERRIDE), 0, "merge with override");
+                check(c.userns_mode == USERNS_NO, "with --settings=override a trusted PrivateUsers=no turns it off");
+        }
+        parsed_done(&p);
+        settings_done(&c);
 }
 
 static void test_syntax(void) {
@@ -499,7 +545,7 @@ static void test_bad_values(void) {
                 { "Files", "ReadOnly=ro", "Invalid ReadOnly= value 'ro'" },
                 { "Files", "Volatile=temporary", "use no, yes, state or overlay" },
                 { "Files", "Bind=relative", "Invalid Bind= value 'relative': expected SOURCE[:DESTINATION[:OPTIONS]]" },
-                { "Files", "Bind=/a:/b:rw", "unknown bind option; use rbind or norbind" },
+                { "Files", "Bind=/a:/b:rw", "unknown bind option; use rbind, norbind, idmap or noidmap" },
                 { "Files", "BindReadOnly=/a:/b:/c:/d", "Invalid BindReadOnly= value" },
                 { "Files", "Bind=/a/../b", "Invalid Bind= value" },
                 { "Files", "TemporaryFileSystem=tmp", "expected an absolute PATH[:OPTIONS]" },
@@ -746,7 +792,7 @@ static void test_untrusted(void) {
                               p.s.n_custom_mounts == 6 && (p.s.mask & SETTING_NETWORK) &&
                               p.s.link_journal == LINK_JOURNAL_GUEST,
                       "a trusted file keeps the privileged keys");
-                check_int_eq(strv_length(p.warnings), 4, "only the unsupported keys warn");
+                check_int_eq(strv_length(p.warnings), 3, "only the unsupported keys warn");
         }
         parsed_done(&p);
 }
@@ -1271,6 +1317,7 @@ static void test_corpus(void) {
 }
 
 int main(void) {
+        test_private_users();
         test_empty();
         test_exec();
         test_files();

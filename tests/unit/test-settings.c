@@ -1032,8 +1032,61 @@ static void test_mode_strings(void) {
         check_int_eq(console_mode_from_string(NULL), -EINVAL, "console mode NULL is invalid");
 }
 
+static void test_private_users(void) {
+        Settings s;
+        UserNamespaceMode m;
+        uint32_t shift, range;
+
+        if (parse_ok(&s, "-D", "/x"))
+                check(s.userns_mode == USERNS_NO && s.userns_ownership == USERNS_OWNERSHIP_AUTO && !(s.mask & SETTING_USERNS),
+                      "run: no user namespace by default, ownership auto");
+        settings_done(&s);
+        if (parse_ok(&s, "-U"))
+                check(s.userns_mode == USERNS_PICK && s.uid_range == 65536 && (s.mask & SETTING_USERNS), "-U is pick");
+        settings_done(&s);
+        if (parse_ok(&s, "--private-users"))
+                check(s.userns_mode == USERNS_FIXED && s.uid_shift == UID_SHIFT_FROM_IMAGE, "--private-users alone is yes");
+        settings_done(&s);
+        if (parse_ok(&s, "-U", "--private-users=no"))
+                check(s.userns_mode == USERNS_NO, "the later of -U and --private-users=no wins");
+        settings_done(&s);
+        if (parse_ok(&s, "--private-users=1048576:1000", "--private-users-ownership=chown"))
+                check(s.userns_mode == USERNS_FIXED && s.uid_shift == 1048576 && s.uid_range == 1000 &&
+                              s.userns_ownership == USERNS_OWNERSHIP_CHOWN && (s.mask & SETTING_USERNS_OWNERSHIP),
+                      "--private-users=UID:COUNT and --private-users-ownership=chown");
+        settings_done(&s);
+        if (parse_ok(&s, "--bind=/a:/b:idmap,norbind", "-U"))
+                check(s.n_custom_mounts == 1 && s.custom_mounts[0].idmap && !s.custom_mounts[0].recursive, "bind option idmap");
+        settings_done(&s);
+        if (parse_ok(&s, "--bind=/a:/b:idmap,noidmap", "-U"))
+                check(s.n_custom_mounts == 1 && !s.custom_mounts[0].idmap, "the later of idmap and noidmap wins");
+        settings_done(&s);
+
+        check_refused("--private-users", "--private-users=sometimes");
+        check_refused("--private-users", "--private-users=-1");
+        check_refused("--private-users", "--private-users=10:0");
+        check_refused("--private-users", "--private-users=4294967295");
+        check_refused("--private-users", "--private-users=4294901760:65536");
+        check_refused("--private-users", "--private-users=1:x");
+        check_refused("--private-users-ownership", "--private-users-ownership=maybe");
+        check_refused("idmap needs a user namespace", "--bind=/a:/b:idmap");
+        check_refused("would change the image", "-U", "-x", "--private-users-ownership=chown");
+        check_refused("would change the image", "-U", "--volatile=yes", "--private-users-ownership=chown");
+
+        check_int_eq(private_users_parse("identity", &m, &shift, &range), 0, "identity parses");
+        check(m == USERNS_IDENTITY && shift == 0 && range == 65536, "identity maps 0..65535 to themselves");
+        check_int_eq(private_users_parse("4294901759:65536", &m, &shift, &range), 0, "a range ending at 4294967294 is fine");
+        check_int_eq(private_users_parse("4294901760:65536", &m, &shift, &range), -ERANGE, "a range reaching (uid_t) -1 is not");
+        check_int_eq(private_users_parse("", &m, &shift, &range), -EINVAL, "empty is invalid");
+        check_int_eq(private_users_parse("+5", &m, &shift, &range), -EINVAL, "a sign is invalid");
+        check_int_eq(private_users_parse("5:", &m, &shift, &range), -EINVAL, "an empty count is invalid");
+        check_streq(userns_ownership_to_string(USERNS_OWNERSHIP_MAP), "map", "ownership names");
+        check_int_eq(userns_ownership_from_string("off"), USERNS_OWNERSHIP_OFF, "ownership off");
+}
+
 int main(void) {
         test_defaults();
+        test_private_users();
         test_simple_options();
         test_parameters();
         test_conflicts();
