@@ -47,3 +47,16 @@ int capability_sets_limit(uint64_t keep) {
                 return -errno;
         return 0;
 }
+
+int capability_raise_permitted(void) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -errno;
+        for (int i = 0; i < 2; i++)
+                d[i].effective = d[i].permitted;
+        if (syscall(SYS_capset, &h, d) < 0)
+                return -errno;
+        return 0;
+}

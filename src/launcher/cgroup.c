@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "fd-util.h"
@@ -24,9 +25,14 @@ int cgroup_unified_mount(const char **ret) {
         return -ENOMEDIUM;
 }
 
-static int cgroup_own_path(char **ret) {
+static int cgroup_path_of(pid_t pid, char **ret) {
         _cleanup_free_ char *buf = NULL;
-        int r = read_full_file_at(AT_FDCWD, "/proc/self/cgroup", &buf, NULL);
+        char path[64];
+        if (pid > 0)
+                snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        else
+                snprintf(path, sizeof(path), "/proc/self/cgroup");
+        int r = read_full_file_at(AT_FDCWD, path, &buf, NULL);
         if (r < 0)
                 return r;
         for (char *line = buf; line && *line;) {
@@ -44,6 +50,35 @@ static int cgroup_own_path(char **ret) {
                 line = nl ? nl + 1 : NULL;
         }
         return -ENOMEDIUM;
+}
+
+static int cgroup_own_path(char **ret) {
+        return cgroup_path_of(0, ret);
+}
+
+int cgroup_chown_of(pid_t pid, uid_t uid) {
+        _cleanup_free_ char *rel = NULL, *path = NULL;
+        const char *mnt;
+        int r;
+
+        r = cgroup_unified_mount(&mnt);
+        if (r < 0)
+                return r;
+        r = cgroup_path_of(pid, &rel);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s%s", mnt, rel) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchown(fd, uid, uid) < 0)
+                return -errno;
+        static const char *const files[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (fchownat(fd, files[i], uid, uid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                        return -errno;
+        return 0;
 }
 
 static int cgroup_make(const char *path) {

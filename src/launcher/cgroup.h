@@ -21,5 +21,9 @@ int cgroup_delegate_controllers(const char *machine_path);
 
 int cgroup_attach(const char *path, pid_t pid);
 
+/* Gives uid the cgroup of the process, and the files in it that an init there writes to
+ * (cgroup.procs, cgroup.threads, cgroup.subtree_control), as for a delegated unit. */
+int cgroup_chown_of(pid_t pid, uid_t uid);
+
 /* Kills what is left in the cgroup and removes it. */
 int cgroup_remove(const char *path);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <linux/sched.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -38,6 +41,7 @@
 #include "strv.h"
 #include "stub-init.h"
 #include "user.h"
+#include "userns.h"
 
 typedef enum ChildMessageType {
         CHILD_MESSAGE_LOG,
@@ -74,6 +78,16 @@ typedef struct Launcher {
         char **work_dirs;
         MountPlan plan;
 
+        /* The user namespace: the machine's root is uid_shift on the host. */
+        bool userns;
+        uint32_t uid_shift;
+        uint32_t uid_range;
+        bool idmap;             /* the image is mounted through an idmapped mount */
+        int userns_fd;          /* a namespace with the same mapping, for the idmapped mounts */
+        int range_lock_fd;
+        char *lower;            /* where an idmapped image waits below an overlay */
+        bool host_mounts;       /* berth has a mount namespace of its own holding the machine's tree */
+
         pid_t pid;
         int pidfd;
         int sync_fd;            /* the parent's end; the child's end is child_fd */
@@ -102,6 +116,8 @@ static void launcher_done(Launcher *l) {
         l->notify_fd = safe_close(l->notify_fd);
         l->master_fd = safe_close(l->master_fd);
         l->slave_fd = safe_close(l->slave_fd);
+        l->userns_fd = safe_close(l->userns_fd);
+        l->range_lock_fd = uid_range_release(l->range_lock_fd);
 
         if (l->registered)
                 (void) machine_unregister(l->bus, l->machine);
@@ -114,6 +130,15 @@ static void launcher_done(Launcher *l) {
         }
         for (char **w = l->work_dirs; w && *w; w++)
                 (void) rm_rf_at(AT_FDCWD, *w);
+        /* The machine's tree in berth's own mount namespace: gone with it, but the runtime
+         * directory can only be removed once nothing is mounted there. */
+        if (l->host_mounts) {
+                const char *mounted[] = { l->staging, l->lower, l->ephemeral };
+                for (size_t i = 0; i < ELEMENTSOF(mounted); i++)
+                        if (mounted[i])
+                                while (umount2(mounted[i], MNT_DETACH) >= 0)
+                                        ;
+        }
         strv_free(l->work_dirs);
         l->runtime = runtime_release(l->runtime);
 
@@ -123,6 +148,7 @@ static void launcher_done(Launcher *l) {
         free(l->staging);
         free(l->inaccessible);
         free(l->ephemeral);
+        free(l->lower);
 }
 
 /* ---- the child ---------------------------------------------------------------------------- */
@@ -153,7 +179,27 @@ static int child_send_fd(int sock, ChildMessageType type, int fd) {
         return send_with_fd(sock, &m, sizeof(m), fd);
 }
 
-static int child_setup_root(Launcher *l) {
+/* A copy of the image's mount tree, through an idmapped mount if the machine's range is mapped. */
+static int image_tree(Launcher *l, const char *path) {
+        int tree = (int) syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return log_error_errno(errno, "Failed to bind %s: %m", path);
+        if (l->idmap) {
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) l->userns_fd };
+                if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+                        int e = errno;
+                        safe_close(tree);
+                        return log_error_errno(e, "Cannot map the ownership of %s into the machine's UID range: %m "
+                                               "(the file system has no idmapped mounts); use --private-users-ownership=chown.",
+                                               path);
+                }
+        }
+        return tree;
+}
+
+/* The machine's root at the staging directory: in the child's mount namespace, or with a user
+ * namespace in berth's own, before the child is made. */
+static int setup_root(Launcher *l) {
         const Settings *s = l->settings;
         const char *staging = l->staging;
         int r;
@@ -174,6 +220,16 @@ static int child_setup_root(Launcher *l) {
         if (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY) {
                 _cleanup_free_ char *upper = NULL, *work = NULL, *opts = NULL;
                 char *lower[] = { l->directory, NULL };
+
+                if (l->idmap) {
+                        /* overlayfs cannot be idmapped itself, but takes an idmapped layer. */
+                        _cleanup_close_ int tree = image_tree(l, l->directory);
+                        if (tree < 0)
+                                return tree;
+                        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, l->lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                                return log_error_errno(errno, "Failed to bind %s on %s: %m", l->directory, l->lower);
+                        lower[0] = l->lower;
+                }
 
                 if (asprintf(&upper, "%s/upper", l->ephemeral) < 0 || asprintf(&work, "%s/work", l->ephemeral) < 0)
                         return log_oom();
@@ -198,10 +254,9 @@ static int child_setup_root(Launcher *l) {
                 return -ELOOP;
         }
 
-        _cleanup_close_ int tree = (int) syscall(SYS_open_tree, AT_FDCWD, l->directory,
-                                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        _cleanup_close_ int tree = image_tree(l, l->directory);
         if (tree < 0)
-                return log_error_errno(errno, "Failed to bind %s: %m", l->directory);
+                return tree;
         if (syscall(SYS_move_mount, tree, "", AT_FDCWD, staging, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return log_error_errno(errno, "Failed to bind %s on %s: %m", l->directory, staging);
         return 0;
@@ -212,9 +267,22 @@ static int bind_in_root(int root_fd, const char *source, const char *target, Mou
         MountPlan p = {};
         int r = mount_plan_add(&p, MOUNT_OP_BIND, MOUNT_OP_SOURCE_IN_ROOT | flags, source, target, NULL, NULL, 0, 0);
         if (r >= 0)
-                r = mount_plan_apply(&p, root_fd, NULL);
+                r = mount_plan_apply(&p, root_fd, MOUNT_PLAN_ALL, NULL);
         mount_plan_done(&p);
         return r;
+}
+
+static int log_mount_failure(int r, const MountOp *failed) {
+        if (r == -ENOENT && failed->type == MOUNT_OP_BIND)
+                return log_error_errno(r, "Bind source %s does not exist.", failed->source);
+        if (r == -ENOENT && failed->type == MOUNT_OP_INACCESSIBLE)
+                return log_error_errno(r, "Cannot make %s inaccessible: it does not exist in the machine.", failed->target);
+        if (r == -ELOOP || r == -EXDEV)
+                return log_error_errno(r, "Refusing to mount on %s: its path leaves the machine's root.", failed->target);
+        if ((failed->flags & MOUNT_OP_IDMAP) && IN_SET(r, -EINVAL, -EOPNOTSUPP, -EPERM))
+                return log_error_errno(r, "Cannot bind %s on %s through an idmapped mount: %m.", failed->source, failed->target);
+        return log_error_errno(r, "Failed to mount %s%s%s: %m", failed->target, failed->source ? " from " : "",
+                               failed->source ?: "");
 }
 
 static int child_setup_machine_id(Launcher *l, int root_fd) {
@@ -472,6 +540,16 @@ static int child_switch_user(const UserRecord *u) {
         return 0;
 }
 
+/* A change of credentials clears the parent-death signal: armed again, and if the supervisor
+ * died in between (its end of the setup socket hung up), the machine goes now. */
+static void child_rearm_death_signal(Launcher *l) {
+        struct pollfd p = { .fd = l->child_fd, .events = POLLIN };
+
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+                _exit(EXIT_FAILURE);
+}
+
 static int child_run(Launcher *l) {
         const Settings *s = l->settings;
         _cleanup_(user_record_done) UserRecord user = {};
@@ -481,36 +559,43 @@ static int child_run(Launcher *l) {
         char go;
         int r;
 
-        /* Wait until the parent has put us into our cgroup. EOF: the parent died. */
+        /* Wait until the parent has put us into our cgroup (and written our user namespace's
+         * maps). EOF: the parent died. */
         if (read(l->child_fd, &go, 1) != 1)
                 return EXIT_FAILURE;
+
+        /* From here on root of the machine's user namespace: what the setup makes belongs to
+         * the machine's root, and nothing of the host's is its to change. */
+        if (l->userns) {
+                if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+                        return log_error_errno(errno, "Failed to become root of the machine's user namespace: %m"), EXIT_FAILURE;
+                child_rearm_death_signal(l);
+        }
 
         if (l->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
                 return log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE;
 
         umask(0);
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return log_error_errno(errno, "Failed to make the mount tree private: %m"), EXIT_FAILURE;
-
-        if (child_setup_root(l) < 0)
-                return EXIT_FAILURE;
+        if (!l->userns) {
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        return log_error_errno(errno, "Failed to make the mount tree private: %m"), EXIT_FAILURE;
+                if (setup_root(l) < 0)
+                        return EXIT_FAILURE;
+        } else {
+                /* The tree came locked from berth's namespace, and a locked mount cannot become
+                 * the root: a copy of it can (its mounts below stay locked). */
+                _cleanup_close_ int tree = (int) syscall(SYS_open_tree, AT_FDCWD, l->staging,
+                                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (tree < 0 || syscall(SYS_move_mount, tree, "", AT_FDCWD, l->staging, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return log_error_errno(errno, "Failed to bind the machine's root: %m"), EXIT_FAILURE;
+        }
         root_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return log_error_errno(errno, "Failed to open %s: %m", l->staging), EXIT_FAILURE;
 
-        r = mount_plan_apply(&l->plan, root_fd, &failed);
-        if (r < 0) {
-                if (r == -ENOENT && failed->type == MOUNT_OP_BIND)
-                        log_error("Bind source %s does not exist.", failed->source);
-                else if (r == -ENOENT && failed->type == MOUNT_OP_INACCESSIBLE)
-                        log_error("Cannot make %s inaccessible: it does not exist in the machine.", failed->target);
-                else if (r == -ELOOP || r == -EXDEV)
-                        log_error_errno(r, "Refusing to mount on %s: its path leaves the machine's root.", failed->target);
-                else
-                        log_error_errno(r, "Failed to mount %s%s%s: %m", failed->target, failed->source ? " from " : "",
-                                        failed->source ?: "");
-                return EXIT_FAILURE;
-        }
+        r = mount_plan_apply(&l->plan, root_fd, l->userns ? MOUNT_PLAN_USERNS : MOUNT_PLAN_ALL, &failed);
+        if (r < 0)
+                return log_mount_failure(r, failed), EXIT_FAILURE;
 
         if (child_setup_machine_id(l, root_fd) < 0 || child_setup_run_host(l, root_fd) < 0)
                 return EXIT_FAILURE;
@@ -585,6 +670,7 @@ static int child_run(Launcher *l) {
         r = child_switch_user(&user);
         if (r < 0)
                 return log_error_errno(r, "Failed to change to user '%s': %m", user.name), EXIT_FAILURE;
+        child_rearm_death_signal(l);
         r = capability_sets_limit(user.uid == 0 ? keep : 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to drop capabilities: %m"), EXIT_FAILURE;
@@ -954,6 +1040,15 @@ static int launcher_prepare(Launcher *l) {
 
         l->kill_signal = s->kill_signal ?: (s->start_mode == START_BOOT ? SIGRTMIN + 3 : SIGKILL);
 
+        l->userns = s->userns_mode != USERNS_NO;
+        l->uid_shift = s->uid_shift;
+        l->uid_range = s->uid_range;
+        if (s->userns_mode == USERNS_FIXED && l->uid_shift == UID_SHIFT_FROM_IMAGE) {
+                /* yes: the range the image's files are owned by, as nspawn takes it. */
+                l->uid_shift = (uint32_t) st.st_uid & UINT32_C(0xffff0000);
+                l->uid_range = UID_RANGE_DEFAULT;
+        }
+
         if (s->console_mode >= 0 && s->console_mode != CONSOLE_AUTOPIPE)
                 l->console_mode = s->console_mode;
         else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
@@ -981,12 +1076,121 @@ static int make_dir_at(int dir_fd, const char *name, mode_t mode) {
         return 0;
 }
 
+/* The machine's UID range, held while it runs, and how the image's files get into it. */
+static int launcher_setup_uid_range(Launcher *l) {
+        const Settings *s = l->settings;
+        int r;
+
+        if (!l->userns)
+                return 0;
+        if (s->userns_mode == USERNS_PICK) {
+                r = uid_range_pick(l->machine, l->uid_range, &l->uid_shift);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "Found no free UID range for machine %s.", l->machine);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to pick a UID range for machine %s: %m", l->machine);
+                l->range_lock_fd = r;
+        } else if (s->userns_mode == USERNS_FIXED) {
+                _cleanup_free_ char *holder = NULL;
+                r = uid_range_lock(l->machine, l->uid_shift, l->uid_range, &holder);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "UID range %" PRIu32 "-%" PRIu32 " is in use by machine %s.", l->uid_shift,
+                                               l->uid_shift + (l->uid_range - 1), holder ?: "?");
+                if (r < 0)
+                        return log_error_errno(r, "Failed to lock UID range %" PRIu32 ": %m", l->uid_shift);
+                l->range_lock_fd = r;
+        }
+        log_debug("Machine %s: UID range %" PRIu32 "-%" PRIu32 ".", l->machine, l->uid_shift, l->uid_shift + (l->uid_range - 1));
+
+        struct stat st;
+        if (stat(l->directory, &st) < 0)
+                return log_error_errno(errno, "Directory %s: %m", l->directory);
+        bool in_range = ((uint32_t) st.st_uid & UINT32_C(0xffff0000)) == l->uid_shift;
+
+        switch (s->userns_ownership) {
+        case USERNS_OWNERSHIP_OFF:
+                break;
+        case USERNS_OWNERSHIP_CHOWN:
+                if (in_range)
+                        break;
+                if (!s->quiet)
+                        log_info("Shifting the ownership of %s into UID range %" PRIu32 "-%" PRIu32 ", once.", l->directory,
+                                 l->uid_shift, l->uid_shift + (l->uid_range - 1));
+                r = image_shift_ownership(l->directory, l->uid_shift, l->uid_range);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to shift the ownership of %s: %m", l->directory);
+                break;
+        case USERNS_OWNERSHIP_MAP:
+                l->idmap = true;
+                break;
+        case USERNS_OWNERSHIP_AUTO:
+        default:
+                /* An image owned by the range already (chowned once) needs no mapping. */
+                l->idmap = !in_range;
+        }
+        return 0;
+}
+
+/* With a user namespace, what only the host may mount is mounted by berth itself in a mount
+ * namespace of its own, before the machine's are made: the machine's copy of it then holds
+ * these mounts locked (read-only stays read-only, nothing below a mount is revealed), as
+ * nspawn's inner child gets them. Files berth makes there are made as the machine's root. */
+static int launcher_setup_host_mounts(Launcher *l) {
+        const MountOp *failed = NULL;
+        int r;
+
+        if (!l->userns)
+                return 0;
+
+        bool need_idmap = l->idmap;
+        for (size_t i = 0; i < l->plan.n_ops; i++)
+                need_idmap = need_idmap || (l->plan.ops[i].flags & MOUNT_OP_IDMAP);
+        if (need_idmap) {
+                l->userns_fd = userns_acquire(l->uid_shift, l->uid_range);
+                if (l->userns_fd < 0)
+                        return log_error_errno(l->userns_fd, "Failed to create a user namespace: %m");
+                l->plan.idmap_fd = l->userns_fd;
+        }
+
+        if (unshare(CLONE_NEWNS) < 0)
+                return log_error_errno(errno, "Failed to create a mount namespace: %m");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return log_error_errno(errno, "Failed to make the mount tree private: %m");
+        l->host_mounts = true;
+
+        (void) setfsgid(l->uid_shift);
+        (void) setfsuid(l->uid_shift);
+        if ((uint32_t) setfsuid((uid_t) -1) != l->uid_shift || (r = capability_raise_permitted()) < 0)
+                return log_error_errno(r < 0 ? r : EPERM, "Failed to act as the machine's root: %m");
+        r = setup_root(l);
+        if (r >= 0) {
+                _cleanup_close_ int root_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root_fd < 0)
+                        r = log_error_errno(errno, "Failed to open %s: %m", l->staging);
+                else {
+                        r = mount_plan_apply(&l->plan, root_fd, MOUNT_PLAN_HOST, &failed);
+                        if (r < 0)
+                                log_mount_failure(r, failed);
+                        /* Read-only here, so that it is locked so in the machine. */
+                        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+                        if (r >= 0 && (l->settings->read_only || l->settings->volatile_mode == VOLATILE_STATE) &&
+                            syscall(SYS_mount_setattr, root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                                r = log_error_errno(errno, "Failed to make the root read-only: %m");
+                }
+        }
+        /* Back to root: the kernel makes the file capabilities effective again. */
+        (void) setfsuid(0);
+        (void) setfsgid(0);
+        return r;
+}
+
 static int launcher_setup_runtime(Launcher *l) {
         const Settings *s = l->settings;
         pid_t holder = 0;
         int r;
 
         (void) runtime_clean_stale();
+        (void) uid_ranges_clean_stale();
         r = runtime_acquire(l->machine, &l->runtime, &holder);
         if (r == -EBUSY) {
                 if (holder > 0)
@@ -1054,6 +1258,16 @@ static int launcher_setup_runtime(Launcher *l) {
                 (void) runtime_record(l->runtime, "work-dirs", list);
         }
 
+        r = launcher_setup_uid_range(l);
+        if (r < 0)
+                return r;
+        if (l->idmap && (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY)) {
+                if (asprintf(&l->lower, "%s/lower", l->runtime->path) < 0)
+                        return log_oom();
+                if ((r = make_dir_at(dfd, "lower", 0755)) < 0)
+                        return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
+        }
+
         const char *unified;
         l->cgroup_ns = cgroup_unified_mount(&unified) >= 0;
         if (!l->cgroup_ns)
@@ -1069,6 +1283,9 @@ static int launcher_setup_runtime(Launcher *l) {
                         char id[33];
                         if (asprintf(&journal, "/var/log/journal/%s", id128_to_string(&l->uuid, id)) < 0)
                                 return log_oom();
+                        /* The machine's journald writes there as the machine's root. */
+                        if (l->userns && chown(journal, l->uid_shift, l->uid_shift) < 0)
+                                return log_error_errno(errno, "Failed to give %s to the machine's root: %m", journal);
                 }
         }
 
@@ -1079,6 +1296,8 @@ static int launcher_setup_runtime(Launcher *l) {
                 .inaccessible_dir = l->inaccessible,
                 .cgroup_unified = l->cgroup_ns,
                 .journal_directory = journal,
+                .userns = l->userns,
+                .idmap_image = l->idmap,
         };
         r = mount_plan_build(&l->plan, &c);
         if (r < 0)
@@ -1262,6 +1481,16 @@ static int launcher_setup_cgroup(Launcher *l) {
         return 0;
 }
 
+/* systemd in the machine manages its cgroup as the machine's root. */
+static int launcher_chown_cgroup(Launcher *l) {
+        if (!l->userns || !l->cgroup_ns)
+                return 0;
+        int r = cgroup_chown_of(l->pid, l->uid_shift);
+        if (r < 0)
+                return log_error_errno(r, "Failed to give the machine its cgroup: %m");
+        return 0;
+}
+
 static int launcher_spawn(Launcher *l) {
         const Settings *s = l->settings;
         int pair[2];
@@ -1274,6 +1503,8 @@ static int launcher_spawn(Launcher *l) {
         uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
         if (s->private_network)
                 flags |= CLONE_NEWNET;
+        if (l->userns)
+                flags |= CLONE_NEWUSER;
         int pidfd = -EBADF;
         struct clone_args args = {
                 .flags = flags,
@@ -1299,6 +1530,11 @@ static int launcher_spawn(Launcher *l) {
         l->pid = pid;
         l->pidfd = pidfd;
         l->child_fd = safe_close(l->child_fd);
+        if (l->userns) {
+                int r = userns_write_maps(pid, l->uid_shift, l->uid_range);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to write the machine's UID map: %m");
+        }
         /* The child has its own copy of the credentials; the supervisor needs none. */
         for (size_t i = 0; i < s->n_credentials; i++)
                 credential_erase(&s->credentials[i]);
@@ -1314,6 +1550,9 @@ int launcher_run(Settings *s) {
                 .notify_fd = -EBADF,
                 .master_fd = -EBADF,
                 .slave_fd = -EBADF,
+                .userns_fd = -EBADF,
+                .range_lock_fd = -EBADF,
+                .plan.idmap_fd = -EBADF,
         };
         int r;
 
@@ -1323,7 +1562,7 @@ int launcher_run(Settings *s) {
         /* Nothing in the machine may read the supervisor's memory. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-        if (launcher_prepare(&l) < 0 || launcher_setup_runtime(&l) < 0)
+        if (launcher_prepare(&l) < 0 || launcher_setup_runtime(&l) < 0 || launcher_setup_host_mounts(&l) < 0)
                 return EXIT_FAILURE;
 
         sigset_t mask;
@@ -1342,6 +1581,11 @@ int launcher_run(Settings *s) {
                 log_info("Spawning machine %s on %s.", l.machine, l.directory);
                 if (l.console_mode == CONSOLE_INTERACTIVE)
                         log_info("Press ^] three times within 1s to kill the machine.");
+                if (l.userns)
+                        log_debug("Root in machine %s is UID %" PRIu32 " on the host.", l.machine, l.uid_shift);
+                else if (s->start_mode == START_BOOT && isatty(STDERR_FILENO))
+                        log_notice("Machine %s has no user namespace: its root is root on the host. Use -U for an unprivileged UID range.",
+                                   l.machine);
         }
 
         if (launcher_spawn(&l) < 0)
@@ -1349,7 +1593,7 @@ int launcher_run(Settings *s) {
 
         /* Registration and the cgroup come before the child enters its cgroup namespace:
          * CreateMachine moves it into its scope. */
-        if (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0) {
+        if (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0 || launcher_chown_cgroup(&l) < 0) {
                 (void) kill(l.pid, SIGKILL);
                 (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
                 /* Its scope empties now; berth is done when machined has let go of it too. */

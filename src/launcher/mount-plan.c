@@ -33,7 +33,7 @@ void mount_plan_done(MountPlan *p) {
                 free(p->ops[i].options);
         }
         free(p->ops);
-        *p = (MountPlan) {};
+        *p = (MountPlan) { .idmap_fd = -EBADF };
 }
 
 static char *strdup_or_null(const char *s, bool *oom) {
@@ -126,16 +126,29 @@ int overlay_options(char *const *lower, const char *upper, const char *work, cha
         return 0;
 }
 
-int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
+/* What has to be mounted from inside a user namespace: the file systems that belong to one of
+ * the machine's namespaces, and everything below them. */
+static bool target_in_userns(const char *target) {
+        static const char *const api[] = { "/proc", "/sys", "/dev/pts", "/dev/mqueue", CREDENTIALS_MACHINE_DIR };
+        for (size_t i = 0; i < ELEMENTSOF(api); i++) {
+                const char *e = startswith(target, api[i]);
+                if (e && (*e == 0 || *e == '/'))
+                        return true;
+        }
+        return false;
+}
+
+static int plan_build(MountPlan *p, const MountPlanContext *c) {
         const Settings *s = c->settings;
         const unsigned long nosuid_nodev_noexec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        const MountOpFlags image_idmap = c->idmap_image ? MOUNT_OP_IDMAP : 0;
 
         /* Volatile layouts whose parts are mounts inside the root. */
         if (s->volatile_mode == VOLATILE_YES) {
                 _cleanup_free_ char *usr = NULL;
                 if (asprintf(&usr, "%s/usr", c->directory) < 0)
                         return -ENOMEM;
-                ADD(MOUNT_OP_BIND, MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE, usr, "/usr", NULL, NULL, 0, 0);
+                ADD(MOUNT_OP_BIND, MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE | image_idmap, usr, "/usr", NULL, NULL, 0, 0);
                 /* An empty /etc and /var, so that first-boot services find where to write. */
                 ADD(MOUNT_OP_MKDIR, 0, NULL, "/etc", NULL, NULL, 0, 0755);
                 ADD(MOUNT_OP_MKDIR, 0, NULL, "/var", NULL, NULL, 0, 0755);
@@ -167,11 +180,23 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
         for (size_t i = 0; i < ELEMENTSOF(proc_masked); i++)
                 ADD(MOUNT_OP_INACCESSIBLE, MOUNT_OP_OPTIONAL, c->inaccessible_dir, proc_masked[i], NULL, NULL, 0, 0);
 
-        /* /sys read-only, the machine's own cgroup subtree writable below it. */
-        ADD(MOUNT_OP_FS, 0, "sysfs", "/sys", "sysfs", NULL, MS_RDONLY | nosuid_nodev_noexec, 0);
+        /* /sys read-only, the machine's own cgroup subtree writable below it. In a user namespace
+         * sysfs can only be mounted with a network namespace of the machine's own: otherwise the
+         * host's, read-only, as nspawn does. */
+        bool host_sys = c->userns && !s->private_network;
+        if (host_sys)
+                ADD(MOUNT_OP_BIND, MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE | MOUNT_OP_BY_HOST, "/sys", "/sys", NULL, NULL, 0, 0);
+        else
+                ADD(MOUNT_OP_FS, 0, "sysfs", "/sys", "sysfs", NULL, MS_RDONLY | nosuid_nodev_noexec, 0);
         ADD(MOUNT_OP_INACCESSIBLE, MOUNT_OP_OPTIONAL, c->inaccessible_dir, "/sys/firmware", NULL, NULL, 0, 0);
-        if (c->cgroup_unified)
+        if (c->cgroup_unified) {
+                /* The host's cgroup hierarchies are covered: the kernel refuses to mount cgroup2 right
+                 * on top of the root of the host's own cgroup2 mount. */
+                if (host_sys)
+                        ADD(MOUNT_OP_FS, MOUNT_OP_BY_HOST, "tmpfs", "/sys/fs/cgroup", "tmpfs", "mode=0755",
+                            MS_RDONLY | nosuid_nodev_noexec, 0);
                 ADD(MOUNT_OP_FS, 0, "cgroup2", "/sys/fs/cgroup", "cgroup2", NULL, nosuid_nodev_noexec, 0);
+        }
 
         /* A private /dev with the standard nodes and a new devpts instance. */
         ADD(MOUNT_OP_FS, 0, "tmpfs", "/dev", "tmpfs", "mode=0755,size=4m", MS_NOSUID | MS_STRICTATIME, 0);
@@ -212,7 +237,7 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
                 case CUSTOM_MOUNT_BIND:
                         ADD(MOUNT_OP_BIND,
                             (m->read_only ? MOUNT_OP_READ_ONLY : 0) | (m->recursive ? MOUNT_OP_RECURSIVE : 0) |
-                                    (m->source_in_root ? MOUNT_OP_SOURCE_IN_ROOT : 0),
+                                    (m->source_in_root ? MOUNT_OP_SOURCE_IN_ROOT : 0) | (m->idmap ? MOUNT_OP_IDMAP : 0),
                             m->source, m->destination, NULL, NULL, 0, 0);
                         break;
 
@@ -250,6 +275,19 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
                 default:
                         return -EINVAL;
                 }
+        }
+        return 0;
+}
+
+int mount_plan_build(MountPlan *p, const MountPlanContext *c) {
+        size_t first = p->n_ops;
+        int r = plan_build(p, c);
+        if (r < 0)
+                return r;
+        for (size_t i = first; c->userns && i < p->n_ops; i++) {
+                MountOp *o = &p->ops[i];
+                if (target_in_userns(o->target) && !(o->flags & MOUNT_OP_BY_HOST))
+                        o->flags |= MOUNT_OP_IN_USERNS;
         }
         return 0;
 }
@@ -316,7 +354,7 @@ static int open_parent_in_root(int root_fd, const char *path, const char **ret_b
         return open_in_root(root_fd, isempty(parent) ? "/" : parent, true, false, 0755);
 }
 
-static int bind_fd_onto(int source_fd, int target_fd, MountOpFlags flags) {
+static int bind_fd_onto(int source_fd, int target_fd, MountOpFlags flags, int idmap_fd) {
         unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
         if (flags & MOUNT_OP_RECURSIVE)
                 tree_flags |= AT_RECURSIVE;
@@ -330,6 +368,12 @@ static int bind_fd_onto(int source_fd, int target_fd, MountOpFlags flags) {
                 attr.attr_set |= MOUNT_ATTR_RDONLY;
         if (flags & MOUNT_OP_MAKE_WRITABLE)
                 attr.attr_clr |= MOUNT_ATTR_RDONLY;
+        if (flags & MOUNT_OP_IDMAP) {
+                if (idmap_fd < 0)
+                        return -EINVAL;
+                attr.attr_set |= MOUNT_ATTR_IDMAP;
+                attr.userns_fd = (uint64_t) idmap_fd;
+        }
         if (attr.attr_set || attr.attr_clr) {
                 unsigned at = AT_EMPTY_PATH | ((flags & MOUNT_OP_RECURSIVE) ? AT_RECURSIVE : 0);
                 if (syscall(SYS_mount_setattr, tree, "", at, &attr, sizeof(attr)) < 0)
@@ -341,7 +385,7 @@ static int bind_fd_onto(int source_fd, int target_fd, MountOpFlags flags) {
         return 0;
 }
 
-static int apply_bind(const MountOp *o, int root_fd) {
+static int apply_bind(const MountOp *o, int root_fd, int idmap_fd) {
         _cleanup_close_ int src = -EBADF, dst = -EBADF;
         struct stat st;
 
@@ -360,7 +404,7 @@ static int apply_bind(const MountOp *o, int root_fd) {
         dst = open_in_root(root_fd, o->target, !(o->flags & MOUNT_OP_TARGET_MUST_EXIST), !S_ISDIR(st.st_mode), 0);
         if (dst < 0)
                 return dst;
-        return bind_fd_onto(src, dst, o->flags);
+        return bind_fd_onto(src, dst, o->flags, idmap_fd);
 }
 
 static int apply_fs(const MountOp *o, int root_fd) {
@@ -390,7 +434,7 @@ static int apply_inaccessible(const MountOp *o, int root_fd) {
         _cleanup_close_ int src = open(node, O_PATH | O_CLOEXEC);
         if (src < 0)
                 return -errno;
-        return bind_fd_onto(src, dst, MOUNT_OP_READ_ONLY);
+        return bind_fd_onto(src, dst, MOUNT_OP_READ_ONLY, -EBADF);
 }
 
 static int apply_symlink(const MountOp *o, int root_fd) {
@@ -427,14 +471,38 @@ static int apply_mknod(const MountOp *o, int root_fd) {
         return 0;
 }
 
-int mount_plan_apply(const MountPlan *p, int root_fd, const MountOp **ret_failed) {
+int mount_plan_apply(const MountPlan *p, int root_fd, MountPlanPhase phase, const MountOp **ret_failed) {
         for (size_t i = 0; i < p->n_ops; i++) {
                 const MountOp *o = &p->ops[i];
                 int r;
 
+                if (phase == MOUNT_PLAN_HOST && (o->flags & MOUNT_OP_IN_USERNS)) {
+                        /* Its mount point, while the root may still be written to: an API file
+                         * system's own, not what lies inside another one. */
+                        bool inside = false;
+                        for (size_t j = 0; j < i && !inside; j++) {
+                                const MountOp *q = &p->ops[j];
+                                const char *e = q->type == MOUNT_OP_FS && (q->flags & MOUNT_OP_IN_USERNS) ?
+                                                        startswith(o->target, q->target) : NULL;
+                                inside = e && (*e == 0 || *e == '/');
+                        }
+                        if (o->type == MOUNT_OP_FS && !inside) {
+                                int fd = open_in_root(root_fd, o->target, true, false, 0755);
+                                if (fd < 0 && !(o->flags & MOUNT_OP_OPTIONAL)) {
+                                        if (ret_failed)
+                                                *ret_failed = o;
+                                        return fd;
+                                }
+                                safe_close(fd);
+                        }
+                        continue;
+                }
+                if (phase == MOUNT_PLAN_USERNS && !(o->flags & MOUNT_OP_IN_USERNS))
+                        continue;
+
                 switch (o->type) {
                 case MOUNT_OP_BIND:
-                        r = apply_bind(o, root_fd);
+                        r = apply_bind(o, root_fd, p->idmap_fd);
                         break;
                 case MOUNT_OP_FS:
                         r = apply_fs(o, root_fd);

@@ -28,7 +28,19 @@ typedef enum MountOpFlags {
         MOUNT_OP_OPTIONAL       = 1 << 3,  /* skip silently if the source or target is missing */
         MOUNT_OP_MAKE_WRITABLE  = 1 << 4,  /* bind: clear a read-only flag inherited from the source */
         MOUNT_OP_TARGET_MUST_EXIST = 1 << 5,
+        MOUNT_OP_IN_USERNS      = 1 << 6,  /* with a user namespace: made from inside it (proc, sysfs, devpts, ...) */
+        MOUNT_OP_IDMAP          = 1 << 7,  /* bind: through an idmapped mount (MountPlan.idmap_fd) */
+        MOUNT_OP_BY_HOST        = 1 << 8,  /* with a user namespace: made by the host, wherever it lies */
 } MountOpFlags;
+
+/* With a user namespace the plan is applied in two parts: what only the host can mount (the
+ * image, binds of host paths, idmapped mounts), before the machine's namespaces exist, so that
+ * they come to the machine locked; then what has to be mounted from inside the namespace. */
+typedef enum MountPlanPhase {
+        MOUNT_PLAN_ALL,
+        MOUNT_PLAN_HOST,
+        MOUNT_PLAN_USERNS,
+} MountPlanPhase;
 
 typedef struct MountOp {
         MountOpType type;
@@ -44,6 +56,7 @@ typedef struct MountOp {
 typedef struct MountPlan {
         MountOp *ops;
         size_t n_ops;
+        int idmap_fd;           /* a user namespace whose mapping MOUNT_OP_IDMAP binds get; not owned */
 } MountPlan;
 
 typedef struct MountPlanContext {
@@ -53,6 +66,8 @@ typedef struct MountPlanContext {
         const char *inaccessible_dir;   /* holds "reg" and "dir", mode 0000 */
         bool cgroup_unified;            /* mount cgroup2 at /sys/fs/cgroup */
         const char *journal_directory;  /* bind this host /var/log/journal/ID to the same path inside */
+        bool userns;                    /* the machine has a user namespace */
+        bool idmap_image;               /* binds from the image go through an idmapped mount */
 } MountPlanContext;
 
 void mount_plan_done(MountPlan *p);
@@ -65,7 +80,7 @@ int mount_plan_build(MountPlan *p, const MountPlanContext *c);
 /* Applies the plan below root_fd; targets are resolved inside the root (openat2
  * RESOLVE_IN_ROOT) so that no symlink in the image makes a mount land outside.
  * On error, *ret_failed points at the failing operation. */
-int mount_plan_apply(const MountPlan *p, int root_fd, const MountOp **ret_failed);
+int mount_plan_apply(const MountPlan *p, int root_fd, MountPlanPhase phase, const MountOp **ret_failed);
 
 void mount_plan_dump(const MountPlan *p, FILE *f);
 const char *mount_op_type_to_string(MountOpType t);

@@ -116,13 +116,16 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
 
         if (mkdir(RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
                 return -errno;
-        if (mkdir(MACHINES_RUNTIME_DIR, 0700) < 0 && errno != EEXIST)
+        /* Traversable, not listable: the setup of a machine with a user namespace reaches its
+         * directory as the machine's root. */
+        if (mkdir(MACHINES_RUNTIME_DIR, 0711) < 0 && errno != EEXIST)
                 return -errno;
+        (void) chmod(MACHINES_RUNTIME_DIR, 0711);
         if (asprintf(&path, MACHINES_RUNTIME_DIR "/%s", machine) < 0)
                 return -ENOMEM;
 
         for (unsigned attempt = 0;; attempt++) {
-                if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                if (mkdir(path, 0711) < 0 && errno != EEXIST)
                         return -errno;
                 /* A stale cleanup of another berth may remove the directory before it has its
                  * lock file (ENOENT) or before it is locked (st_nlink below): start again. */
@@ -131,6 +134,7 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
                         continue;
                 if (dir_fd < 0)
                         return -errno;
+                (void) fchmod(dir_fd, 0711);
                 _cleanup_close_ int lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (lock_fd < 0 && errno == ENOENT && attempt < 10)
                         continue;

@@ -94,16 +94,18 @@ brun() {
         $BRUN "$@"
 }
 
-# The host-side PID of a running machine's PID 1, the child of the berth process $1.
+# The host-side PID of a running machine's PID 1, the child of the berth process $1 that is
+# in a PID namespace of its own (with -U berth has another child for a moment).
 machine_leader() {
-        local i
+        local i c
         for i in $(seq 100); do
                 if [ -r "/proc/$1/task/$1/children" ]; then
-                        set -- "$1" $(cat "/proc/$1/task/$1/children")
-                        if [ -n "${2:-}" ]; then
-                                echo "$2"
-                                return 0
-                        fi
+                        for c in $(cat "/proc/$1/task/$1/children"); do
+                                if [ "$(readlink /proc/$c/ns/pid)" != "$(readlink /proc/$1/ns/pid)" ]; then
+                                        echo "$c"
+                                        return 0
+                                fi
+                        done
                 fi
                 sleep 0.1
         done

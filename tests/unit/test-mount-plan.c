@@ -284,6 +284,87 @@ static void test_private_network(void) {
         mount_plan_done(&p);
 }
 
+static bool build_userns_at(int line, MountPlan *p, const char *const *args, bool idmap_image) {
+        Settings s;
+        int r = parse(&s, args);
+
+        *p = (MountPlan) {};
+        if (r == 0) {
+                MountPlanContext c = {
+                        .settings = &s,
+                        .directory = PLAN_DIRECTORY,
+                        .runtime_dir = PLAN_RUNTIME_DIR,
+                        .inaccessible_dir = PLAN_INACCESSIBLE_DIR,
+                        .cgroup_unified = true,
+                        .userns = true,
+                        .idmap_image = idmap_image,
+                };
+                r = mount_plan_build(p, &c);
+        }
+        settings_done(&s);
+        return tap_int_eq(r, 0, __FILE__, line, "userns plan for '%s' builds", args_show(args));
+}
+#define build_userns(p, args, idmap_image) build_userns_at(__LINE__, p, args, idmap_image)
+
+static bool in_userns(const MountPlan *p, MountOpType type, const char *target) {
+        const MountOp *o = op_at(p, find_op(p, type, target));
+        return o && (o->flags & MOUNT_OP_IN_USERNS);
+}
+
+static bool fs_in_userns(const MountPlan *p, const char *fstype, const char *target) {
+        for (size_t i = 0; i < p->n_ops; i++)
+                if (p->ops[i].type == MOUNT_OP_FS && streq_ptr(p->ops[i].fstype, fstype) && streq_ptr(p->ops[i].target, target))
+                        return p->ops[i].flags & MOUNT_OP_IN_USERNS;
+        return false;
+}
+
+static void test_userns(void) {
+        MountPlan p;
+
+        if (build(&p, ARGS("--set-credential=a:1"), true)) {
+                bool none = true;
+                for (size_t i = 0; i < p.n_ops; i++)
+                        none = none && !(p.ops[i].flags & (MOUNT_OP_IN_USERNS | MOUNT_OP_IDMAP));
+                check(none, "without a user namespace no op is for inside one, none idmapped");
+        }
+        mount_plan_done(&p);
+
+        if (build_userns(&p, ARGS("-U", "--set-credential=a:1", "--bind=/h:/proc/x", "--bind=/h:/data:idmap", "--tmpfs=/t"), false)) {
+                const MountOp *sys = op_at(&p, find_op(&p, MOUNT_OP_BIND, "/sys"));
+                check(sys && streq_ptr(sys->source, "/sys") &&
+                              sys->flags == (MOUNT_OP_READ_ONLY | MOUNT_OP_RECURSIVE | MOUNT_OP_BY_HOST),
+                      "userns without a network namespace: the host's /sys, read-only, bound by the host");
+                check_int_eq(find_op(&p, MOUNT_OP_FS, "/sys"), -1, "userns without a network namespace: no sysfs mount");
+                int cover = find_op(&p, MOUNT_OP_FS, "/sys/fs/cgroup");
+                const MountOp *t = op_at(&p, cover);
+                check(t && streq_ptr(t->fstype, "tmpfs") && !(t->flags & MOUNT_OP_IN_USERNS) &&
+                              p.ops[cover + 1].type == MOUNT_OP_FS && streq_ptr(p.ops[cover + 1].fstype, "cgroup2"),
+                      "userns with the host's /sys: its cgroups are covered by the host, then cgroup2 goes on top");
+                check(in_userns(&p, MOUNT_OP_FS, "/proc") && in_userns(&p, MOUNT_OP_BIND, "/proc/sys") &&
+                              in_userns(&p, MOUNT_OP_INACCESSIBLE, "/proc/kcore"),
+                      "userns: proc, its read-only /proc/sys and its masks are made inside");
+                check(fs_in_userns(&p, "cgroup2", "/sys/fs/cgroup") && in_userns(&p, MOUNT_OP_FS, "/dev/pts") &&
+                              in_userns(&p, MOUNT_OP_FS, "/dev/mqueue") && in_userns(&p, MOUNT_OP_FS, CREDENTIALS_MACHINE_DIR),
+                      "userns: cgroup2, devpts, mqueue and the credentials are mounted inside");
+                check(!in_userns(&p, MOUNT_OP_FS, "/dev") && !in_userns(&p, MOUNT_OP_FS, "/run") &&
+                              !in_userns(&p, MOUNT_OP_FS, "/tmp") && !in_userns(&p, MOUNT_OP_FS, "/t") &&
+                              !in_userns(&p, MOUNT_OP_MKNOD, "/dev/null"),
+                      "userns: /dev, /run, /tmp, tmpfs and device nodes are made by the host");
+                check(in_userns(&p, MOUNT_OP_BIND, "/proc/x"), "userns: a bind below /proc is made inside");
+                const MountOp *data = op_at(&p, find_op(&p, MOUNT_OP_BIND, "/data"));
+                check(data && (data->flags & MOUNT_OP_IDMAP) && !(data->flags & MOUNT_OP_IN_USERNS),
+                      "userns: the idmap bind is idmapped, by the host");
+        }
+        mount_plan_done(&p);
+
+        if (build_userns(&p, ARGS("--private-network", "--volatile=yes"), true)) {
+                check(in_userns(&p, MOUNT_OP_FS, "/sys"), "userns with a network namespace: sysfs, mounted inside");
+                const MountOp *usr = op_at(&p, find_op(&p, MOUNT_OP_BIND, "/usr"));
+                check(usr && (usr->flags & MOUNT_OP_IDMAP), "userns, idmapped image: --volatile=yes binds /usr idmapped");
+        }
+        mount_plan_done(&p);
+}
+
 static void test_credentials(void) {
         MountPlan p;
 
@@ -613,6 +694,7 @@ int main(void) {
         test_add_and_done();
         test_api_file_systems();
         test_private_network();
+        test_userns();
         test_credentials();
         test_volatile();
         test_custom_mounts();
