@@ -48,6 +48,7 @@ typedef enum ChildMessageType {
         CHILD_MESSAGE_NOTIFY_FD,
         CHILD_MESSAGE_CONSOLE_FD,
         CHILD_MESSAGE_CONSOLE_SLAVE_FD,
+        CHILD_MESSAGE_PIVOTED,          /* in the machine's root: it may be registered now */
 } ChildMessageType;
 
 typedef struct ChildMessage {
@@ -96,6 +97,7 @@ typedef struct Launcher {
         int master_fd;
         int slave_fd;
         bool child_failed;
+        bool pivoted;
 
         sd_event *event;
         PtyForward *forward;
@@ -572,9 +574,6 @@ static int child_run(Launcher *l) {
                 child_rearm_death_signal(l);
         }
 
-        if (l->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
-                return log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE;
-
         umask(0);
         if (!l->userns) {
                 if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -622,6 +621,21 @@ static int child_run(Launcher *l) {
          * private from the host above, so nothing propagates out of the machine. */
         if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
                 return log_error_errno(errno, "Failed to make the machine's mounts shared: %m"), EXIT_FAILURE;
+
+        /* Only now is the machine registered: machined (machinectl login, shell) enters the leader's
+         * root, which until the pivot was the host's. The registration moves it into its scope, and
+         * then it gets a cgroup namespace rooted there. */
+        ChildMessage pivoted = { .type = CHILD_MESSAGE_PIVOTED };
+        if (send(l->child_fd, &pivoted, sizeof(pivoted), MSG_NOSIGNAL) < 0 || read(l->child_fd, &go, 1) != 1)
+                return EXIT_FAILURE;
+        if (l->cgroup_ns) {
+                if (unshare(CLONE_NEWCGROUP) < 0)
+                        return log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE;
+                _cleanup_close_ int new_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                r = new_root < 0 ? -errno : mount_plan_apply(&l->plan, new_root, MOUNT_PLAN_AFTER_PIVOT, &failed);
+                if (r < 0)
+                        return log_mount_failure(r, failed), EXIT_FAILURE;
+        }
 
         if (s->private_network && (r = child_loopback_up()) < 0)
                 return log_error_errno(r, "Failed to bring up the loopback device: %m"), EXIT_FAILURE;
@@ -733,8 +747,9 @@ static int child_run(Launcher *l) {
 
 /* ---- the parent --------------------------------------------------------------------------- */
 
-static int launcher_receive(Launcher *l) {
-        /* Until the payload's exec closes the child's end, the child only talks. */
+/* Until the payload's exec closes the child's end, the child only talks; with until_pivot, until
+ * it says it is in the machine's root. */
+static int launcher_receive(Launcher *l, bool until_pivot) {
         for (;;) {
                 ChildMessage m;
                 int fd;
@@ -766,6 +781,11 @@ static int launcher_receive(Launcher *l) {
                 case CHILD_MESSAGE_CONSOLE_SLAVE_FD:
                         safe_close(l->slave_fd);
                         l->slave_fd = fd;
+                        break;
+                case CHILD_MESSAGE_PIVOTED:
+                        l->pivoted = true;
+                        if (until_pivot)
+                                return 0;
                         break;
                 default:
                         safe_close(fd);
@@ -1591,9 +1611,13 @@ int launcher_run(Settings *s) {
         if (launcher_spawn(&l) < 0)
                 return EXIT_FAILURE;
 
-        /* Registration and the cgroup come before the child enters its cgroup namespace:
-         * CreateMachine moves it into its scope. */
-        if (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0 || launcher_chown_cgroup(&l) < 0) {
+        /* The child sets the machine up and pivots into its root; registration and the cgroup come
+         * then, before it enters its cgroup namespace: CreateMachine moves it into its scope. */
+        if (write(l.sync_fd, "G", 1) != 1)
+                log_debug_errno(errno, "Failed to release the machine's setup: %m");
+        r = launcher_receive(&l, true);
+        if (r >= 0 && l.pivoted &&
+            (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0 || launcher_chown_cgroup(&l) < 0)) {
                 (void) kill(l.pid, SIGKILL);
                 (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
                 /* Its scope empties now; berth is done when machined has let go of it too. */
@@ -1606,10 +1630,11 @@ int launcher_run(Settings *s) {
                 }
                 return EXIT_FAILURE;
         }
-        if (write(l.sync_fd, "G", 1) != 1)
+        if (l.pivoted && write(l.sync_fd, "G", 1) != 1)
                 log_debug_errno(errno, "Failed to release the machine's setup: %m");
 
-        r = launcher_receive(&l);
+        if (r >= 0 && l.pivoted)
+                r = launcher_receive(&l, false);
         /* A booted machine is ready when its init says so; any other payload once it runs
          * (what a unit of Type=notify around berth waits for). */
         if (r >= 0 && !l.child_failed && s->start_mode != START_BOOT)

@@ -195,7 +195,7 @@ static int plan_build(MountPlan *p, const MountPlanContext *c) {
                 if (host_sys)
                         ADD(MOUNT_OP_FS, MOUNT_OP_BY_HOST, "tmpfs", "/sys/fs/cgroup", "tmpfs", "mode=0755",
                             MS_RDONLY | nosuid_nodev_noexec, 0);
-                ADD(MOUNT_OP_FS, 0, "cgroup2", "/sys/fs/cgroup", "cgroup2", NULL, nosuid_nodev_noexec, 0);
+                ADD(MOUNT_OP_FS, MOUNT_OP_AFTER_PIVOT, "cgroup2", "/sys/fs/cgroup", "cgroup2", NULL, nosuid_nodev_noexec, 0);
         }
 
         /* A private /dev with the standard nodes and a new devpts instance. */
@@ -476,6 +476,8 @@ int mount_plan_apply(const MountPlan *p, int root_fd, MountPlanPhase phase, cons
                 const MountOp *o = &p->ops[i];
                 int r;
 
+                if ((phase == MOUNT_PLAN_AFTER_PIVOT) != !!(o->flags & MOUNT_OP_AFTER_PIVOT))
+                        continue;
                 if (phase == MOUNT_PLAN_HOST && (o->flags & MOUNT_OP_IN_USERNS)) {
                         /* Its mount point, while the root may still be written to: an API file
                          * system's own, not what lies inside another one. */

@@ -31,6 +31,7 @@ typedef enum MountOpFlags {
         MOUNT_OP_IN_USERNS      = 1 << 6,  /* with a user namespace: made from inside it (proc, sysfs, devpts, ...) */
         MOUNT_OP_IDMAP          = 1 << 7,  /* bind: through an idmapped mount (MountPlan.idmap_fd) */
         MOUNT_OP_BY_HOST        = 1 << 8,  /* with a user namespace: made by the host, wherever it lies */
+        MOUNT_OP_AFTER_PIVOT    = 1 << 9,  /* in the machine's root, once it has its cgroup namespace */
 } MountOpFlags;
 
 /* With a user namespace the plan is applied in two parts: what only the host can mount (the
@@ -40,6 +41,7 @@ typedef enum MountPlanPhase {
         MOUNT_PLAN_ALL,
         MOUNT_PLAN_HOST,
         MOUNT_PLAN_USERNS,
+        MOUNT_PLAN_AFTER_PIVOT,         /* the cgroup2 hierarchy, in the machine's cgroup namespace */
 } MountPlanPhase;
 
 typedef struct MountOp {

@@ -31,6 +31,24 @@ test_expect_success 'berth run registers the machine in its own scope in machine
         expect_contains "RootDirectory=$R" "$show" && expect_contains "Id=$U" "$show" &&
         expect_eq "$delegate" yes && expect_eq "$policy" closed && expect_eq "$killsig" 9
 '
+test_expect_success 'the machine is registered only once its leader is in the machine'"'"'s root' '
+        # Many mounts make the setup slow enough for a registration before it to be seen.
+        tmpfs=$(for i in $(seq 300); do printf -- "--tmpfs=/mnt/t%s " $i; done)
+        want=$(stat -c %d:%i "$R") && host=$(stat -c %d:%i /) &&
+        for attempt in 1 2 3; do
+                $BRUN -M regpivot $tmpfs -D "$R" sleep 100 & pid=$!
+                leader=
+                for i in $(seq 2000); do
+                        leader=$(busctl get-property org.freedesktop.machine1 /org/freedesktop/machine1/machine/regpivot \
+                                 org.freedesktop.machine1.Machine Leader 2>/dev/null | cut -d" " -f2) && [ -n "$leader" ] && break
+                done
+                root=$(stat -L -c %d:%i /proc/$leader/root/ 2>&1)
+                kill -TERM $pid; wait $pid
+                [ -n "$leader" ] || { echo "never registered"; return 1; }
+                [ "$root" != "$host" ] || { echo "attempt $attempt: registered while its root was the host'"'"'s"; return 1; }
+                expect_eq "$root" "$want" || return 1
+        done
+'
 test_expect_success 'the machine is gone from machined when it exits' '
         brun -M reg2 -D "$R" true && ! machinectl show reg2 >/dev/null 2>&1
 '

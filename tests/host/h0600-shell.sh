@@ -171,13 +171,14 @@ test_expect_success 'a leader that is gone: not running' '
 half_made_machine() {
         local R2=$TEST_TMP/root2 r l err rc s
         make_busybox_root "$R2" && echo marker2 > "$R2/etc/berth-marker" &&
-        rm -f "$R2/etc/machine-id" && mkfifo "$R2/etc/machine-id" || return 1
+        cp "$R2/etc/passwd" "$TEST_TMP/passwd2" && rm -f "$R2/etc/passwd" && mkfifo "$R2/etc/passwd" || return 1
         "$BERTH" run -q -P -M shslow --uuid=0123456789abcdef0123456789abcdef -D "$R2" /bin/sleep 100 </dev/null >/dev/null 2>&1 &
         r=$!
         test_when_finished "kill -KILL $r"
         wait_for "machinectl show shslow" 20 && l=$(leader_of shslow) &&
-        # Not yet in its root, not yet confined: no filter of its own.
-        expect_eq "$(cat /proc/$l/comm)" berth && expect_eq "$(stat -L -c %d:%i /proc/$l/root)" "$(stat -c %d:%i /)" &&
+        # Registered only once in its root, but not yet confined (it waits for its passwd): no
+        # filter of its own.
+        expect_eq "$(cat /proc/$l/comm)" berth && expect_eq "$(stat -L -c %d:%i /proc/$l/root)" "$(stat -c %d:%i "$R2")" &&
         expect_eq "$(grep ^Seccomp_filters: /proc/$l/status)" "$(grep ^Seccomp_filters: /proc/$r/status)" || return 1
         err=$("$BERTH" shell shslow true 2>&1)
         rc=$?
@@ -185,7 +186,8 @@ half_made_machine() {
         "$BERTH" shell shslow cat /etc/berth-marker >"$TEST_TMP/slow" 2>&1 &
         s=$!
         sleep 1 && kill -0 $s && test ! -s "$TEST_TMP/slow" || return 1
-        echo > "$R2/etc/machine-id" && wait $s && expect_eq "$(cat $TEST_TMP/slow)" marker2
+        cat "$TEST_TMP/passwd2" > "$R2/etc/passwd" && rm "$R2/etc/passwd" && cp "$TEST_TMP/passwd2" "$R2/etc/passwd" &&
+        wait $s && expect_eq "$(cat $TEST_TMP/slow)" marker2
 }
 test_expect_success 'a machine berth run is still setting up is waited for, never entered half-made' 'half_made_machine'
 
