@@ -135,6 +135,18 @@ static const char *single_process_unsupported(const Settings *s) {
         return NULL;
 }
 
+/* A single-process machine without the launcher has systemd's PrivateUsers=yes, not a range of
+ * berth's: what asks for one needs the launcher. */
+static int check_user_namespace(const Settings *s, bool launcher) {
+        bool idmap = false;
+        for (size_t i = 0; i < s->n_custom_mounts; i++)
+                idmap = idmap || s->custom_mounts[i].idmap;
+        if (launcher || !((s->mask & (SETTING_USERNS | SETTING_USERNS_OWNERSHIP)) || idmap))
+                return 0;
+        return log_error_errno(EINVAL, "%s needs berth's launcher; a single-process machine run as a user has systemd's PrivateUsers=yes instead.",
+                               idmap ? "The bind option idmap" : "--private-users=");
+}
+
 /* Finds COMMAND in the image as the unit will: absolute, or in the usual PATH. */
 static int resolve_command(const char *root, const char *command, char **ret) {
         static const char *const path[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
@@ -305,7 +317,9 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s, char
 
         unsigned version = running_systemd_version(bus);
         bool launcher = single_process_needs_launcher(&sp, version);
-        r = check_absolute_paths(s, launcher);
+        r = check_user_namespace(s, launcher);
+        if (r >= 0)
+                r = check_absolute_paths(s, launcher);
         if (r < 0)
                 return r;
         if (launcher) {
@@ -713,6 +727,34 @@ int verb_show(int argc, char **argv) {
         return print_properties(bus, path, true) < 0 ? 1 : 0;
 }
 
+/* The machine's user namespace as "0-65535 on 524288-589823", from its leader's uid_map. */
+static char *machine_uid_ranges(uint32_t leader) {
+        _cleanup_free_ char *map = NULL;
+        char path[64], *out = NULL;
+        size_t size = 0;
+
+        snprintf(path, sizeof(path), "/proc/%u/uid_map", leader);
+        if (leader == 0 || read_full_file_at(AT_FDCWD, path, &map, NULL) < 0)
+                return NULL;
+        FILE *f = open_memstream(&out, &size);
+        if (!f)
+                return NULL;
+        bool first = true;
+        for (char *line = strtok(map, "\n"); line; line = strtok(NULL, "\n")) {
+                unsigned long long inside, outside, count;
+                if (sscanf(line, "%llu %llu %llu", &inside, &outside, &count) != 3 || count == 0)
+                        continue;
+                if (inside == 0 && outside == 0 && count == UINT32_MAX)
+                        fprintf(f, "none: root in the machine is root on the host");
+                else
+                        fprintf(f, "%s%llu-%llu on %llu-%llu", first ? "" : ", ", inside, inside + count - 1, outside,
+                                outside + count - 1);
+                first = false;
+        }
+        fclose(f);
+        return out;
+}
+
 int verb_status(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *path = NULL, *unit = NULL, *root = NULL, *class = NULL, *service = NULL;
@@ -749,6 +791,8 @@ int verb_status(int argc, char **argv) {
         printf("%s\n", name);
         printf("       Since: %s\n", when);
         printf("      Leader: %u\n", leader);
+        _cleanup_free_ char *uids = machine_uid_ranges(leader);
+        printf("   UID range: %s\n", uids ?: "-");
         printf("     Service: %s; class %s\n", service ?: "-", class ?: "-");
         printf("        Root: %s\n", root ?: "-");
         printf("          OS: %s\n", os ?: "-");
@@ -876,7 +920,9 @@ int machine_unit_file_write(const char *name, char **options, const char *output
                 version = running_systemd_version(bus);
                 launcher = single_process_needs_launcher(&sp, version);
         }
-        r = check_absolute_paths(&s, launcher);
+        r = check_user_namespace(&s, launcher);
+        if (r >= 0)
+                r = check_absolute_paths(&s, launcher);
         if (r < 0)
                 return r;
         if (output && single && !launcher) {

@@ -343,7 +343,9 @@ int launcher_run_argv(const char *berth_path, const char *machine, bool boot, co
 
         if (asprintf(&m, "--machine=%s", machine) < 0)
                 return -ENOMEM;
-        const char *base[] = { berth_path, "run", "--quiet", "--keep-unit", m };
+        /* Root in a machine run as a unit is an unprivileged UID range on the host (-U), as with
+         * systemd-nspawn@.service; an option given after it, or a trusted settings file, may say otherwise. */
+        const char *base[] = { berth_path, "run", "--quiet", "--keep-unit", "-U", m };
         const char *booted[] = { "--boot", "--private-network", "--link-journal=try-guest", "--settings=override" };
         for (size_t i = 0; i < ELEMENTSOF(base); i++)
                 if (strv_extend(&argv, base[i]) < 0)

@@ -97,11 +97,12 @@ brun() {
 # The host-side PID of a running machine's PID 1, the child of the berth process $1 that is
 # in a PID namespace of its own (with -U berth has another child for a moment).
 machine_leader() {
-        local i c
+        local i c ns
         for i in $(seq 100); do
                 if [ -r "/proc/$1/task/$1/children" ]; then
                         for c in $(cat "/proc/$1/task/$1/children"); do
-                                if [ "$(readlink /proc/$c/ns/pid)" != "$(readlink /proc/$1/ns/pid)" ]; then
+                                ns=$(readlink /proc/$c/ns/pid) || continue
+                                if [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/$1/ns/pid)" ]; then
                                         echo "$c"
                                         return 0
                                 fi

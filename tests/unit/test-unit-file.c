@@ -61,7 +61,7 @@ static void test_launcher_argv(void) {
 
         check_int_eq(launcher_run_argv("/usr/bin/berth", "m", false, NULL, 0, opts, &argv), 0, "launcher_run_argv(single)");
         char *joined = join(argv);
-        check_streq(joined, "/usr/bin/berth run --quiet --keep-unit --machine=m --settings=no -D /srv/m -- /bin/true",
+        check_streq(joined, "/usr/bin/berth run --quiet --keep-unit -U --machine=m --settings=no -D /srv/m -- /bin/true",
                     "a single-process launcher unit runs berth run with the user's options last");
         free(joined);
         strv_free(argv);
@@ -70,7 +70,7 @@ static void test_launcher_argv(void) {
         check_int_eq(launcher_run_argv("/usr/bin/berth", "m", true, NULL, 0, NULL, &argv), 0, "launcher_run_argv(boot)");
         joined = join(argv);
         check_streq(joined,
-                    "/usr/bin/berth run --quiet --keep-unit --machine=m --boot --private-network --link-journal=try-guest --settings=override",
+                    "/usr/bin/berth run --quiet --keep-unit -U --machine=m --boot --private-network --link-journal=try-guest --settings=override",
                     "a booted launcher unit runs berth run as berth@.service does");
         free(joined);
         strv_free(argv);
@@ -119,7 +119,7 @@ static void test_credentials(void) {
                      "launcher_run_argv() with credentials");
         joined = join(argv);
         check_streq(joined,
-                    "/usr/bin/berth run --quiet --keep-unit --machine=m --boot --private-network --link-journal=try-guest "
+                    "/usr/bin/berth run --quiet --keep-unit -U --machine=m --boot --private-network --link-journal=try-guest "
                     "--settings=override --load-credential=pw:pw --load-credential=key:key --load-credential=up:up "
                     "--load-credential=p%c:p%c -D /srv/m",
                     "berth run takes each credential from the unit's, by its ID; no value on the command line");
