@@ -133,6 +133,8 @@ static int sealed_child(char **argv) {
         while (d && (de = readdir(d)))
                 if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
                         printf(" %s", de->d_name);
+        if (d)
+                closedir(d);
         printf("\n");
         return 0;
 }
