@@ -19,7 +19,9 @@
 #include "cli-util.h"
 #include "log.h"
 #include "machined.h"
+#include "memfd-util.h"
 #include "parse-util.h"
+#include "process-util.h"
 #include "pty-forward.h"
 #include "strv.h"
 #include "user.h"
@@ -291,6 +293,14 @@ int verb_shell(int argc, char **argv) {
                 return log_error("berth shell needs to be run as root."), 1;
         if (s.quiet)
                 log_set_max_level(LOG_WARNING);
+
+        /* Before anything of the machine is touched: from here on berth runs from a sealed copy of
+         * itself in memory, so that /proc/PID/exe of its processes, seen from the machine, and
+         * /proc/self/exe named as the command lead to that copy, never to berth's file on the
+         * host, which the machine's root could otherwise overwrite. */
+        r = exe_run_sealed("berth", process_saved_argv());
+        if (r < 0)
+                return log_error_errno(r, "berth shell runs only from a sealed copy of itself in memory, and could not make one: %m"), 1;
 
         /* Nothing in the machine may read berth's memory or trace it before the command runs. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

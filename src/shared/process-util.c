@@ -17,6 +17,10 @@ void process_save_argv(int argc, char **argv) {
         saved_environ = environ;
 }
 
+char **process_saved_argv(void) {
+        return saved_argv;
+}
+
 /* Clears the strings of a vector; those the kernel laid out back to back, as one area. */
 static void wipe_strings(char **v, size_t n) {
         for (size_t i = 0; i < n; i++)

@@ -4,6 +4,8 @@
 /* Remembers main()'s argument vector and initial environment: the memory that
  * /proc/PID/cmdline and /proc/PID/environ show of berth and of every process forked from it. */
 void process_save_argv(int argc, char **argv);
+/* main()'s argument vector as saved, NULL before process_save_argv(). */
+char **process_saved_argv(void);
 
 /* For a process forked from berth that does not exec (a machine's stub init): overwrites the
  * command line, which may hold credential values, with name, and makes /proc/PID/environ show

@@ -146,6 +146,102 @@ test_expect_success 'berth itself is not dumpable while the command runs' '
         wait $b; rc=$?; wait $other
         expect_eq $rc 0 && expect_eq $control 0 && test $shell -ne 0
 '
+
+# berth shell runs from a sealed copy of itself in memory, so that nothing a machine can reach of
+# it leads to berth's file on the host (runc's CVE-2019-5736). Seen from the host: the waiting
+# berth and the minimal init of a command in a PID namespace of its own; berth run is not copied.
+seals_of() { python3 -c 'import fcntl, os, sys; print(fcntl.fcntl(os.open(sys.argv[1], os.O_RDONLY), fcntl.F_GET_SEALS))' "$1"; }
+test_expect_success 'berth shell runs from a sealed memfd: its arguments, name and exit status kept; berth run from its file' '
+        "$BERTH" shell $M sleep 30 </dev/null >/dev/null 2>&1 & b=$! &&
+        test_when_finished "kill $b" &&
+        command_of $b sleep >/dev/null &&
+        expect_eq "$(readlink /proc/$b/exe)" "/memfd:berth (deleted)" &&
+        s=$(seals_of /proc/$b/exe) && expect_eq $((s & 15)) 15 &&
+        expect_eq "$(tr "\0" " " </proc/$b/cmdline)" "$BERTH shell $M sleep 30 " &&
+        expect_eq "$(cat /proc/$b/comm)" berth &&
+        ! ls -l /proc/$b/fd | grep -q memfd &&
+        expect_eq "$(readlink /proc/$RUN_PID/exe)" "$(readlink -f "$BERTH")" &&
+        { "$BERTH" shell $M sh -c "exit 9"; expect_eq $? 9; }
+'
+test_expect_success 'the minimal init of a command in a PID namespace of its own runs from the sealed memfd too' '
+        "$BERTH" start spm -D "$R" -u user -- /bin/sleep 100 &&
+        test_when_finished "systemctl stop berth-spm.service" &&
+        { "$BERTH" shell spm sleep 30 </dev/null >/dev/null 2>&1 & } && b=$! && test_when_finished "kill $b" &&
+        command_of $b sleep >/dev/null && init=$(tr -d " " </proc/$b/task/$b/children) &&
+        expect_eq "$(cat /proc/$init/comm)" berth-init &&
+        expect_eq "$(readlink /proc/$init/exe)" "/memfd:berth (deleted)"
+'
+
+# The machine's side of the attack, as root in the machine (which keeps CAP_SYS_PTRACE, so that
+# berth not being dumpable does not keep it out): waits for a process called $1, says what its
+# /proc/PID/exe names, opens it, tries to write to it; once it is gone, and with it the berth
+# shell it came from, tries again through the descriptor it kept, as runc's attackers did.
+attack='
+for i in $(seq 200); do
+        for d in /proc/[0-9]*; do
+                [ "$(cat $d/comm 2>/dev/null)" = "$1" ] && p=${d#/proc/} && break 2
+        done
+        sleep 0.05
+done
+[ -n "${p:-}" ] || { echo "no process $1"; exit 1; }
+echo "exe $(readlink /proc/$p/exe)"
+exec 3</proc/$p/exe || exit 1
+{ printf pwned >>/proc/$p/exe; } 2>/dev/null && echo "written while it runs" || echo "refused while it runs"
+while [ -e /proc/$p ]; do sleep 0.1; done
+for i in $(seq 30); do
+        { printf pwned >/proc/self/fd/3; } 2>/dev/null && { echo "written after it"; exit 0; }
+        sleep 0.1
+done
+echo "refused after it"
+'
+# The attacks go for a copy of berth that nothing else runs: berth's own file is kept busy
+# (ETXTBSY) by the launchers of the machines here, a copy is free to be written once its berth
+# shell is gone. strace holds the victim's processes at the system call named, for the machine
+# to find them. An ASan build's leak check does not work under ptrace: it is turned off for the
+# victim, and for berth's image run as its command (-E ASAN_OPTIONS).
+VICTIM=$TEST_TMP/berth-victim
+held() {
+        local syscall=$1
+        shift
+        cp "$BERTH" "$VICTIM" || return 1
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+                strace -f -qq -o /dev/null -e trace=$syscall -e inject=$syscall:delay_enter=3000000 "$VICTIM" "$@"
+}
+attack_expected="exe /memfd:berth (deleted)
+refused while it runs
+refused after it"
+
+if ! command -v strace >/dev/null; then
+        test_skip 'the machine'"'"'s root finds berth entering: its /proc/PID/exe is the sealed copy, never written' 'strace is not installed (tools/setup.sh installs it)'
+        test_skip 'a command that is /proc/self/exe runs the sealed copy in the machine, never berth'"'"'s file' 'strace is not installed (tools/setup.sh installs it)'
+else
+# While berth shell enters, its process for the command is berth in the machine's PID namespace
+# until it executes the command (here held at that execve).
+test_expect_success 'the machine'"'"'s root finds berth entering: its /proc/PID/exe is the sealed copy, never written' '
+        "$BERTH" shell $M sh -c "$attack" sh berth-victim >"$TEST_TMP/attack" 2>&1 & a=$!
+        test_when_finished "kill $a"
+        held execve shell $M /bin/true </dev/null; rc=$?
+        wait $a
+        expect_eq $rc 0 && expect_eq "$(cat "$TEST_TMP/attack")" "$attack_expected" && cmp "$VICTIM" "$BERTH"
+'
+# The command of CVE-2019-5736: /proc/self/exe, or a script whose interpreter it is. It executes
+# berth's own image in the machine, as the machine's user and dumpable, with the machine's
+# libraries (bound in here). Held at its first write.
+test_expect_success 'a command that is /proc/self/exe runs the sealed copy in the machine, never berth'"'"'s file' '
+        R3=$TEST_TMP/root3 && make_busybox_root "$R3" &&
+        ln -s usr/lib "$R3/lib" && ln -s usr/lib64 "$R3/lib64" && mkdir -p "$R3/usr/lib" "$R3/usr/lib64" "$R3/usr/local/bin" &&
+        ln -s /proc/self/exe "$R3/usr/local/bin/selfexe" &&
+        { "$BERTH" run -q -P -M shx --bind-ro=/usr/lib --bind-ro=/usr/lib64 -D "$R3" /bin/sleep 1000 </dev/null >/dev/null 2>&1 & } &&
+        r=$! && test_when_finished "kill -KILL $r" &&
+        wait_for "\"$BERTH\" shell shx true" 20 || exit 1
+        "$BERTH" shell shx sh -c "$attack" sh selfexe >"$TEST_TMP/attack" 2>&1 & a=$!
+        test_when_finished "kill $a"
+        out=$(held write shell -q -E ASAN_OPTIONS shx selfexe --version </dev/null); rc=$?
+        wait $a
+        expect_eq $rc 0 && expect_eq "$out" "$("$BERTH" --version)" &&
+        expect_eq "$(cat "$TEST_TMP/attack")" "$attack_expected" && cmp "$VICTIM" "$BERTH"
+'
+fi
 test_expect_success 'a command that cannot be found exits 127, one that cannot be executed 126' '
         err=$("$BERTH" shell $M no-such-command 2>&1); rc=$?
         err2=$("$BERTH" shell $M /etc/berth-marker 2>&1); rc2=$?
