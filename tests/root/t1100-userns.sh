@@ -134,6 +134,18 @@ test_expect_success 'without -U the same process can be signalled: the namespace
         test -n "$inner" && expect_eq "$out" killed
 '
 
+test_expect_success 'with -U a device node for the host'"'"'s disk cannot be made, nor opened where it exists' '
+        dev=$(mountpoint -d /) && major=${dev%:*} && minor=${dev#*:} &&
+        D=$TEST_TMP/devs && mkdir -p "$D" && rm -f "$D/disk" && mknod "$D/disk" b $major $minor && chmod 0666 "$D/disk" &&
+        out=$(brun -U --bind="$D:/hostdevs" -D "$R" /bin/sh -c "
+                mknod /tmp/disk b $major $minor 2>/dev/null && echo made-in-tmp
+                mknod /disk b $major $minor 2>/dev/null && echo made-in-root
+                mkdir -p /mnt/t && mount -t tmpfs t /mnt/t && mknod /mnt/t/disk b $major $minor 2>/dev/null && echo made-in-own-tmpfs
+                head -c 512 /hostdevs/disk >/dev/null 2>&1 && echo opened-bound
+                echo done") &&
+        expect_eq "$out" done
+'
+
 test_expect_success '--private-users-ownership=chown shifts the files once, setuid bits kept; yes takes the range from the owner' '
         C=$TEST_TMP/chowned && cp -a "$R" "$C" && cp "$C/usr/bin/busybox" "$C/usr/bin/suid" && chmod 4755 "$C/usr/bin/suid" &&
         chown 1000:1000 "$C/home/user" &&
