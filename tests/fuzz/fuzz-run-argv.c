@@ -151,12 +151,19 @@ static void check_credential_spelling(char **argv, const bool *dropped, int r, c
         if (!respelled)
                 return;
         for (size_t i = 1; respelled[i]; i++) {
-                /* Only --set-credential (or its abbreviation --set-...) starts with "--set-". */
-                if (!dropped[i] || !startswith(argv[i], "--set-"))
+                if (!dropped[i])
                         continue;
+                /* A dropped argument is a credential option, with its value after '=' or in the next
+                 * argument (which may look like an option itself). Only --set-credential (or an
+                 * abbreviation, --set-...) starts with "--set-". */
                 char *eq = strchr(argv[i], '=');
-                size_t k = eq ? i : i + 1;
-                if (!eq && !(respelled[k] && dropped[k]))
+                size_t option = i, k = i;
+                if (!eq) {
+                        if (!respelled[i + 1])
+                                break;
+                        k = ++i;
+                }
+                if (!dropped[k] || !startswith(argv[option], "--set-"))
                         continue;
                 char *n = respell_credential(eq ? eq + 1 : argv[k]);
                 if (!n)
