@@ -13,6 +13,9 @@ int machine_path(sd_bus *bus, const char *name, char **ret);
 
 bool pid_is_gone(pid_t pid);
 
+/* The option getopt_long() just refused ('?' or ':'), as the user wrote it, for the error. */
+const char *getopt_refused_option(char **argv, const char *optstring, char buf[static 3]);
+
 /* Checks that argv[i] is the one and only argument, a valid machine name; logs why not. */
 int require_name(int argc, char **argv, int i, const char *verb);
 

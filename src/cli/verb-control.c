@@ -235,6 +235,7 @@ static int control_verb(int argc, char **argv, ControlAction action) {
                 {}
         };
         ControlOptions o = { .timeout_usec = 90 * UINT64_C(1000000), .block = true, .whom = "all", .signal = SIGTERM };
+        char buf[3];
         int c;
 
         optind = 0;
@@ -269,7 +270,8 @@ static int control_verb(int argc, char **argv, ControlAction action) {
                                 return log_error("Invalid --signal= '%s': use a name such as SIGTERM or a number.", optarg), 1;
                         break;
                 default:
-                        return log_error("Option '%s' is not known; see 'berth %s --help'.", argv[optind - 1], argv[0]), 1;
+                        return log_error("Option '%s' is not known; see 'berth %s --help'.",
+                                         getopt_refused_option(argv, action == CONTROL_KILL ? "hs:" : "h", buf), argv[0]), 1;
                 }
 
         if (require_name(argc, argv, optind, argv[0]) < 0 || open_system_bus(&bus) < 0)

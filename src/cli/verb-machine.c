@@ -42,6 +42,7 @@ static int parse_common(int argc, char **argv, const char *usage) {
                 { "no-pager",  no_argument, NULL, ARG_NO_PAGER  },
                 {}
         };
+        char buf[3];
         int c;
 
         optind = 0;
@@ -60,8 +61,8 @@ static int parse_common(int argc, char **argv, const char *usage) {
                 case ARG_NO_PAGER:
                         break; /* berth never pages */
                 default:
-                        return log_error_errno(EINVAL, "Option '%s' is not known; see 'berth %s --help'.", argv[optind - 1],
-                                               argv[0]);
+                        return log_error_errno(EINVAL, "Option '%s' is not known; see 'berth %s --help'.",
+                                               getopt_refused_option(argv, "h", buf), argv[0]);
                 }
         return optind;
 }
@@ -819,6 +820,7 @@ int verb_register(int argc, char **argv) {
         _cleanup_free_ char *unit_root = NULL, *leader_buf = NULL;
         const char *root = "/", *leader_s = getenv("MAINPID"), *unit = NULL;
         Id128 id = {};
+        char buf[3];
         int c, r;
 
         optind = 0;
@@ -845,7 +847,8 @@ int verb_register(int argc, char **argv) {
                         unit = optarg;
                         break;
                 default:
-                        return log_error("Option '%s' is not known; see 'berth register --help'.", argv[optind - 1]), 1;
+                        return log_error("Option '%s' is not known; see 'berth register --help'.",
+                                         getopt_refused_option(argv, "h", buf)), 1;
                 }
         if (require_name(argc, argv, optind, "register") < 0)
                 return 1;

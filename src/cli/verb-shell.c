@@ -249,6 +249,7 @@ int verb_shell(int argc, char **argv) {
 
         optind = 0;
         opterr = 0;
+        char buf[3];
         while ((c = getopt_long(argc, argv, "+:hqE:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -265,9 +266,11 @@ int verb_shell(int argc, char **argv) {
                         uid = optarg;
                         break;
                 case ':':
-                        return log_error("Option '%s' needs a value; see 'berth shell --help'.", argv[optind - 1]), 1;
+                        return log_error("Option '%s' needs a value; see 'berth shell --help'.",
+                                         getopt_refused_option(argv, "+:hqE:", buf)), 1;
                 default:
-                        return log_error("Option '%s' is not known; see 'berth shell --help'.", argv[optind - 1]), 1;
+                        return log_error("Option '%s' is not known; see 'berth shell --help'.",
+                                         getopt_refused_option(argv, "+:hqE:", buf)), 1;
                 }
 
         if (optind >= argc)

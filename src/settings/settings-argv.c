@@ -133,9 +133,16 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
         optind = 0; /* full reinitialisation, so the parser can run more than once */
         opterr = 0;
 
-        /* '+': options end at the first non-option argument, as in nspawn. */
-        while ((c = getopt_long(argc, argv, "+hD:M:baE:u:xPqU", run_options, NULL)) >= 0) {
+        for (;;) {
+                /* The argument getopt reads now: within a cluster of short options ("-bZ") optind
+                 * stays on it, so argv[optind - 1] may be the argument before. */
+                int current = optind == 0 ? 1 : optind;
                 char buf[3];
+
+                /* '+': options end at the first non-option argument, as in nspawn. */
+                c = getopt_long(argc, argv, "+hD:M:baE:u:xPqU", run_options, NULL);
+                if (c < 0)
+                        break;
 
                 switch (c) {
                 case 'h':
@@ -500,21 +507,26 @@ static int parse_run_argv(Settings *s, int argc, char **argv, char **ret_error) 
                         break;
                 }
 
-                case '?':
-                        /* getopt sets optopt to a known long option's value too: name long options as given. */
-                        if (optind > 0 && optind <= argc && startswith(argv[optind - 1], "--")) {
-                                const char *arg = argv[optind - 1];
+                case '?': {
+                        const char *arg = current < argc ? argv[current] : "";
+
+                        /* getopt sets optopt to a known long option's value too: name long options as
+                         * given, but only up to the '=': the value of a mistyped --set-credential= is
+                         * a secret. */
+                        if (startswith(arg, "--")) {
+                                int n = (int) strcspn(arg, "=");
                                 if (optopt == 0)
                                         return fail(ret_error, -EINVAL,
-                                                    "Option '%s' is not known or ambiguous; see 'berth run --help'.", arg);
-                                return fail(ret_error, -EINVAL, "Option '%s' %s.", arg,
-                                            strchr(arg, '=') ? "takes no argument" : "needs an argument");
+                                                    "Option '%.*s' is not known or ambiguous; see 'berth run --help'.", n, arg);
+                                return fail(ret_error, -EINVAL, "Option '%.*s' %s.", n, arg,
+                                            arg[n] ? "takes no argument" : "needs an argument");
                         }
                         if (optopt != 0)
                                 return fail(ret_error, -EINVAL, "Option -%c %s.", optopt,
                                             strchr("DMEu", optopt) ? "needs an argument" : "is not known; see 'berth run --help'");
                         return fail(ret_error, -EINVAL, "Option '%s' is not known or lacks its argument; see 'berth run --help'.",
-                                    argv[optind - 1]);
+                                    arg);
+                }
 
                 default:
                         return fail(ret_error, -EINVAL, "Unhandled option.");

@@ -27,10 +27,11 @@ int safe_atou64(const char *s, uint64_t *ret) {
         errno = 0;
         char *end = NULL;
         unsigned long long v = strtoull(s, &end, 10);
-        if (errno == ERANGE)
-                return -ERANGE;
+        /* Junk first: a long number followed by junk is not a number out of range. */
         if (!end || *end)
                 return -EINVAL;
+        if (errno == ERANGE)
+                return -ERANGE;
         *ret = v;
         return 0;
 }

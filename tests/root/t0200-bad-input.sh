@@ -52,4 +52,15 @@ for arg in --hostname=-bad --uuid=xyz --kill-signal=SIGFOO --capability=CAP_FOO 
            --overlay=/only-one --no-new-privileges=perhaps; do
         test_expect_success "a garbage value: $arg" "expect_refused \"\" $arg -D \"\$R\" /bin/true"
 done
+# An unknown short option inside a cluster is named by itself, not as the argument before it
+# (which may be a credential's value).
+expect_unknown_option_named() {
+        local err
+        if err=$("$BERTH" "$@" -Zq x 2>&1 >/dev/null </dev/null); then echo "exit status 0 for: $*"; return 1; fi
+        printf "%s\n" "$err" | grep -Eq "^Option .?-Z.? is not known" || { echo "not named: $err"; return 1; }
+        case "$err" in *s3cret* | *--json* | *"'x'"*) echo "names another argument: $err"; return 1 ;; esac
+}
+for args in "run -q --set-credential=pw:s3cret" "list --json" "status x" "kill x" "shell" "register x"; do
+        test_expect_success "berth $args -Zq: the unknown option is named" "expect_unknown_option_named $args"
+done
 test_done

@@ -46,6 +46,10 @@ static void test_safe_atou(void) {
         check(safe_atou64("4294967296", &v) == 0 && v == UINT64_C(4294967296), "safe_atou64 above 32 bits");
         check_int_eq(safe_atou64("-5", &v), -EINVAL, "safe_atou64(\"-5\") is refused");
         check_int_eq(safe_atou64("", &v), -EINVAL, "safe_atou64(\"\") is refused");
+        check_int_eq(safe_atou64("18446744073709551616x", &v), -EINVAL,
+                     "safe_atou64: junk after a number out of range is junk, not a range error");
+        check_int_eq(safe_atou("99999999999999999999999 ", &u), -EINVAL,
+                     "safe_atou: junk after a number out of range is junk, not a range error");
 }
 
 static void test_parse_uid(void) {

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal-link.h"
@@ -1194,128 +1190,6 @@ static void test_mode_strings(void) {
         check_streq(settings_mode_to_string(SETTINGS_OVERRIDE), "override", "override");
 }
 
-/* Where the seed corpus is: $BERTH_SOURCE_DIR, the working directory (the suite runs from the source
- * tree), or beside this file (meson compiles with paths relative to the build directory). */
-static char *corpus_dir(void) {
-        char *d = NULL;
-        const char *src = getenv("BERTH_SOURCE_DIR");
-        struct stat st;
-
-        if (src && asprintf(&d, "%s/tests/fuzz/settings-file", src) >= 0 && stat(d, &st) == 0)
-                return d;
-        free(d);
-        d = strdup("tests/fuzz/settings-file");
-        if (d && stat(d, &st) == 0)
-                return d;
-        free(d);
-
-        char exe[PATH_MAX] = "", file[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n <= 0)
-                return NULL;
-        exe[n] = 0;
-        snprintf(file, sizeof file, "%s", __FILE__);
-        const char *file_dir = dirname(file);
-        char *build_dir = dirname(dirname(exe)); /* BUILD/tests/test-settings-file */
-        int r = file_dir[0] == '/' ? asprintf(&d, "%s/../fuzz/settings-file", file_dir)
-                                   : asprintf(&d, "%s/%s/../fuzz/settings-file", build_dir, file_dir);
-        if (r < 0)
-                return NULL;
-        if (stat(d, &st) == 0)
-                return d;
-        free(d);
-        return NULL;
-}
-
-static char *read_file(const char *path) {
-        FILE *f = fopen(path, "re");
-        if (!f)
-                return NULL;
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *m = open_memstream(&buf, &size);
-        if (m) {
-                char chunk[4096];
-                size_t k;
-                while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-                        fwrite(chunk, 1, k, m);
-                fclose(m);
-        }
-        fclose(f);
-        return buf;
-}
-
-/* Every seed of the fuzzer, parsed trusted and untrusted, and merged both ways. */
-static void test_corpus(void) {
-        _cleanup_free_ char *dir = corpus_dir();
-        unsigned n_files = 0;
-
-        if (!check(dir, "the corpus tests/fuzz/settings-file is found (set BERTH_SOURCE_DIR to the source tree)"))
-                return;
-        DIR *d = opendir(dir);
-        if (!check(d, "the corpus can be opened: %s", dir))
-                return;
-        for (struct dirent *de; (de = readdir(d));) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *path = NULL;
-                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
-                        abort();
-                _cleanup_free_ char *text = read_file(path);
-                if (!check(text, "%s can be read", de->d_name))
-                        continue;
-                n_files++;
-
-                for (int trusted = 0; trusted <= 1; trusted++) {
-                        Settings s;
-                        char **w = NULL, *error = NULL;
-                        int r = settings_file_parse(text, de->d_name, trusted, &s, &w, &error);
-                        check(r == 0 && !error, "%s parses %s", de->d_name, trusted ? "trusted" : "untrusted");
-
-                        bool lines_ok = true;
-                        for (char **l = w; l && *l; l++) {
-                                if (!startswith(*l, de->d_name) || (*l)[strlen(de->d_name)] != ':')
-                                        lines_ok = false;
-                                for (const char *c = *l; *c; c++)
-                                        if ((unsigned char) *c < ' ' || *c == 0x7f)
-                                                lines_ok = false;
-                        }
-                        check(lines_ok, "%s: every warning is one line naming the file", de->d_name);
-                        if (!trusted) {
-                                bool loads = false;
-                                for (size_t i = 0; i < s.n_credentials; i++)
-                                        loads = loads || s.credentials[i].path;
-                                check((s.mask & PRIVILEGED_BITS) == 0 && s.capability_add == 0 && s.n_custom_mounts == 0 &&
-                                              !loads,
-                                      "%s: nothing privileged from an untrusted file", de->d_name);
-                        }
-
-                        /* Merge into a command line, in both modes, for the sanitizers. */
-                        for (int override = 0; override <= 1; override++) {
-                                Settings c, copy;
-                                char **w2 = NULL;
-                                settings_init(&c);
-                                char *argv[] = { (char *) "run", (char *) "-b", (char *) "--bind=/x", (char *) "-E",
-                                                 (char *) "A=1", (char *) "--hostname=h", (char *) "--set-credential=a:1", NULL };
-                                char *e2 = NULL;
-                                if (settings_parse_run_argv(&c, 7, argv, &e2) < 0)
-                                        abort();
-                                free(e2);
-                                if (settings_file_parse(text, de->d_name, trusted, &copy, &w2, NULL) < 0)
-                                        abort();
-                                settings_merge(&c, &copy, override ? SETTINGS_OVERRIDE : SETTINGS_YES);
-                                settings_done(&copy);
-                                settings_done(&c);
-                                strv_free(w2);
-                        }
-                        settings_done(&s);
-                        strv_free(w);
-                }
-        }
-        closedir(d);
-        check(n_files >= 10, "the corpus holds at least ten files (%u)", n_files);
-}
-
 int main(void) {
         test_private_users();
         test_empty();
@@ -1333,6 +1207,5 @@ int main(void) {
         test_merge_credentials();
         test_merge_command();
         test_mode_strings();
-        test_corpus();
         return tap_finish();
 }

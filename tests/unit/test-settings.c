@@ -804,6 +804,27 @@ static void test_bad_options(void) {
         check_refused("--help", "--help=x");
         check_refused("--b", "--b");
 
+        /* The option at fault is named, never a credential's value: not the argument before an
+         * unknown short option in a cluster, not the value of a mistyped --set-credential=. */
+        check_refused("-Z", "--set-credential=pw:s3cret", "-qZb");
+        check_refused("--set-credentail'", "--set-credentail=pw:s3cret");
+        check_refused("--set'", "--set=pw:s3cret");
+        check_refused("--read-only'", "--set-credential=pw:s3cret", "--read-only=s3cret");
+        const char *const *const secret_args[] = {
+                ARGS("--set-credential=pw:s3cret", "-Zq"),
+                ARGS("--set-credential", "pw:s3cret", "-bZq"),
+                ARGS("--set-credentail=pw:s3cret"),
+                ARGS("--set=pw:s3cret"),
+        };
+        for (size_t i = 0; i < ELEMENTSOF(secret_args); i++) {
+                _cleanup_free_ char *cmd = args_join(secret_args[i]);
+                error = NULL;
+                check(parse(&s, &error, secret_args[i]) == -EINVAL && error && !strstr(error, "s3cret"),
+                      "'%s': the error does not quote the value", cmd);
+                free(error);
+                settings_done(&s);
+        }
+
         check_int_eq(parse(&s, &error, ARGS("-h")), 1, "-h returns 1");
         check(!error, "-h sets no error");
         settings_done(&s);
