@@ -579,6 +579,10 @@ static int child_run(Launcher *l) {
         r = seccomp_install_filters(keep);
         if (r < 0)
                 return log_error_errno(r, "Failed to install the seccomp filter: %m"), EXIT_FAILURE;
+        /* In pipe mode the payload has berth's own standard input, output and error: when one is
+         * the host's terminal, it may neither take it over nor hang it up. */
+        if (l->console_mode == CONSOLE_PIPE && stdio_is_terminal() && (r = seccomp_install_host_terminal_filter()) < 0)
+                return log_error_errno(r, "Failed to install the seccomp filter for the terminal: %m"), EXIT_FAILURE;
         r = capability_bounding_set_limit(keep);
         if (r < 0)
                 return log_error_errno(r, "Failed to drop capabilities: %m"), EXIT_FAILURE;

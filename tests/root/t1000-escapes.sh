@@ -267,7 +267,7 @@ test_expect_success 'the payload has its own session and never the host terminal
 '
 
 if ! command -v tmux >/dev/null; then
-        test_skip 'a terminal of the host' 'tmux is not installed (tools/setup.sh installs it)'
+        test_skip 'a terminal of the host: TIOCSTI, TIOCLINUX, TIOCSCTTY, TIOCVHANGUP' 'tmux is not installed (tools/setup.sh installs it)'
         test_done
         exit
 fi
@@ -279,7 +279,7 @@ TS=berth-escape-$$
 on_terminal() {
         rm -f "$TEST_TMP/exit"
         tmux kill-session -t "$TS" 2>/dev/null
-        tmux new-session -d -s "$TS" -x 100 -y 30 "$BERTH run -q --bind=$O:/out -D $R $*; echo \$? > $TEST_TMP/exit; sleep 60" &&
+        tmux new-session -d -s "$TS" -x 100 -y 30 "sleep 0.2; $BERTH run -q --bind=$O:/out -D $R $*; echo \$? > $TEST_TMP/exit; sleep 60" &&
         pane=$(tmux display -p -t "$TS" "#{pane_pid}") && tty_before=$(cut -d" " -f7 /proc/$pane/stat) &&
         wait_for "test -s $TEST_TMP/exit" 15
 }
@@ -291,5 +291,18 @@ test_expect_success 'interactive: TIOCSTI and TIOCLINUX refused on the console' 
         on_terminal /bin/sh -c "\"probe seccomp > /out/seccomp-i\"" && terminal_kept &&
         expect_eq "$(tr "\n" " " < "$O/seccomp-i")" "$SECCOMP_REFUSED"
 '
+# In pipe mode the payload gets berth's own standard input, output and error: here the host's
+# terminal. With CAP_SYS_ADMIN the kernel would let it take that terminal away from the
+# session that has it (TIOCSCTTY with 1), or hang it up for everyone (TIOCVHANGUP).
+for console in pipe autopipe; do
+        [ $console = autopipe ] && pipe="| cat" || pipe=
+        test_expect_success "console $console with a terminal on stdin: no input injected, the terminal neither taken nor hung up" '
+                on_terminal --console=$console /bin/sh -c "\"probe seccomp > /out/seccomp-$console; probe tty 0 > /out/tty-$console;
+                        probe tty 2 >> /out/tty-$console; probe hangup 0 >> /out/tty-$console\"" "$pipe" &&
+                terminal_kept && expect_eq "$(cat $TEST_TMP/exit)" 0 &&
+                expect_eq "$(tr "\n" " " < "$O/seccomp-$console")" "$SECCOMP_REFUSED" &&
+                expect_eq "$(tr "\n" " " < "$O/tty-$console")" "isatty=yes tiocsctty=EPERM ctty=no isatty=yes tiocsctty=EPERM ctty=no tiocvhangup=EPERM "
+        '
+done
 tmux kill-session -t "$TS" 2>/dev/null
 test_done
