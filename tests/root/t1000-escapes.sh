@@ -194,22 +194,6 @@ test_expect_success 'reboot(2) with CAP_SYS_BOOT restarts only the machine: bert
         kill -0 $sentinel
 '
 
-# A block device of the host's that root on the host can open, as "MAJOR MINOR": the root file
-# system's, else the first that opens. Tried on a private tmpfs (not nodev), in a mount namespace
-# of its own, so that nothing stays behind.
-host_block_device() {
-        local d
-        mkdir -p "$TEST_TMP/devw"
-        for d in $(awk '$5 == "/" { print $3; exit }' /proc/self/mountinfo) $(ls /sys/dev/block 2>/dev/null); do
-                case $d in 0:*) continue ;; esac
-                if unshare -m sh -c "mount -t tmpfs -o mode=0700 none $TEST_TMP/devw && $PROBE mknod $TEST_TMP/devw/w ${d%%:*} ${d##*:}" |
-                   grep -qx open=ok; then
-                        echo "${d%%:*} ${d##*:}"
-                        return 0
-                fi
-        done
-        return 1
-}
 DEVICE=$(host_block_device)
 for mode in user nosysadmin; do
         [ $mode = nosysadmin ] && args="--drop-capability=CAP_MKNOD" || args=
