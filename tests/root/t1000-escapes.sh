@@ -84,7 +84,7 @@ test_expect_success 'a symlink to / in the image does not make a bind land on th
         test ! -e /berth-escape-target && test -d "$R/berth-escape-target"
 '
 test_expect_success 'a symlink with .. does not make a tmpfs land on the host' '
-        ln -sfn ../../../../../../../../tmp "$R/evil2" && test_when_finished "rm -f $R/evil2" &&
+        ln -sfn ../../../../../../../../tmp "$R/evil2" && test_when_finished "rm -f $R/evil2; rmdir /tmp/berth-escape-tmpfs" &&
         out=$(brun --tmpfs=/evil2/berth-escape-tmpfs -D "$R" grep -c " /tmp/berth-escape-tmpfs tmpfs" /proc/mounts) &&
         expect_eq "$out" 1 && test ! -e /tmp/berth-escape-tmpfs
 '
@@ -96,34 +96,53 @@ test_expect_success 'an absolute symlink as bind target stays inside the root' '
 # While berth mounts, the image's /race and /race2 change between a directory and a symlink
 # (to / and, with "..", to a directory of the host's) as fast as the kernel swaps them, from the
 # host side: what a process in a machine sharing the image could do. Nothing may land outside:
-# no directory made on the host, no mount on it, no host directory seen inside through a bind's
-# source.
+# every run that starts has each of its mounts inside its root, no directory is made on the host
+# (the host directory the "../" link leads to already has the targets, so that a mount landing
+# there would succeed), the host's mount table is unchanged, and no host directory is seen
+# inside through a bind's source.
+RACE_MOUNTS="berth-race-bind berth-race-tmpfs berth-race-bind2 berth-race-tmpfs2"
+# In the machine: the host's marker if a bind shows it, and how many mounts have each name.
+cat > "$R/usr/bin/race-check" <<'EOF'
+#!/bin/sh
+cat /peek/marker 2>/dev/null
+for m; do
+        echo "$m=$(awk -v m="$m" '$5 ~ ("/" m "$")' /proc/self/mountinfo | wc -l)"
+done
+EOF
+chmod 755 "$R/usr/bin/race-check"
 race_runs() {
-        local outside=$TEST_TMP/outside peek=/berth-race-peek-$$ n=0 ok=0 swapper1 swapper2 before
-        mkdir -p "$outside" "$peek" "$R/race" "$R/race2" "$R/race$peek" "$R$peek" &&
+        local outside=$TEST_TMP/outside peek=/berth-race-peek-$$ n=0 ok=0 swapper1 swapper2 before m
+        mkdir -p "$outside/berth-race-bind2" "$outside/berth-race-tmpfs2" "$peek" "$R/race" "$R/race2" "$R/race$peek" "$R$peek" &&
         echo host-secret > "$peek/marker" &&
         ln -sfn / "$R/race-link" && ln -sfn "../../../../../../../..$outside" "$R/race2-link" || return 1
         test_when_finished "rm -rf $peek $R/race $R/race2 $R/race-link $R/race2-link $R$peek $R/berth-race-*"
+        # What an escape would leave on the host, so that it does not fail the next run too.
+        test_when_finished "rmdir /berth-race-bind /berth-race-tmpfs; rm -rf $outside"
         before=$(cat /proc/self/mountinfo | cut -d" " -f5 | sort)
         "$PROBE" swap "$R/race" "$R/race-link" 4 > "$TEST_TMP/swaps1" & swapper1=$!
         "$PROBE" swap "$R/race2" "$R/race2-link" 4 > "$TEST_TMP/swaps2" & swapper2=$!
         while kill -0 $swapper1 2>/dev/null; do
                 n=$((n + 1))
                 out=$(brun -D "$R" --bind="$S:/race/berth-race-bind" --tmpfs=/race/berth-race-tmpfs \
-                        --bind="$S:/race2/berth-race-bind2" --tmpfs=/race2/berth-race-tmpfs2 \
-                        --bind-ro="+/race$peek:/peek" /bin/sh -c "cat /peek/marker 2>/dev/null; exit 0" 2>/dev/null) &&
-                        ok=$((ok + 1))
-                if [ "$out" = host-secret ]; then
+                        --bind="$S:/race2/berth-race-bind2" --tmpfs=/race2/berth-race-tmpfs2 --bind-ro="+/race$peek:/peek" \
+                        race-check $RACE_MOUNTS 2>/dev/null) || continue
+                ok=$((ok + 1))
+                if printf "%s\n" "$out" | grep -qx host-secret; then
                         echo "run $n saw the host's $peek through a bind of the image's /race$peek"
                         return 1
                 fi
+                for m in $RACE_MOUNTS; do
+                        printf "%s\n" "$out" | grep -qx "$m=1" && continue
+                        echo "run $n has no mount $m inside its root: $(echo $out)"
+                        return 1
+                done
         done
         wait $swapper1 $swapper2
         echo "$n runs, $ok set up completely; $(cat "$TEST_TMP/swaps1" "$TEST_TMP/swaps2" | tr "\n" " ")"
         # The swappers must have worked and some runs gone all the way through the mounts.
         grep -q "^swaps=[1-9]" "$TEST_TMP/swaps1" && grep -q "^swaps=[1-9]" "$TEST_TMP/swaps2" && test $ok -gt 0 &&
         expect_eq "$(cat /proc/self/mountinfo | cut -d" " -f5 | sort)" "$before" &&
-        expect_eq "$(ls -A "$outside")" "" &&
+        expect_eq "$(cd "$outside" && find . | sort | tr "\n" " ")" ". ./berth-race-bind2 ./berth-race-tmpfs2 " &&
         ! ls -d /berth-race-bind* /berth-race-tmpfs* 2>/dev/null
 }
 test_expect_success 'symlinks swapped in at bind and tmpfs targets and a bind source while berth mounts: nothing lands outside the root' 'race_runs'
