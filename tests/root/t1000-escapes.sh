@@ -234,8 +234,9 @@ if busctl status org.freedesktop.machine1 >/dev/null 2>&1; then
                 esac
         '
 else
-        test_skip 'root, registered: the scope'"'"'s device policy refuses a node of the host'"'"'s block device' \
-                'no systemd-machined here to register the machine; tests/host runs this file too'
+        # Unregistered, root's node of the host's disk opens: berth run without -U is no boundary
+        # there (docs/security.md). The host suite runs this file with machined.
+        echo "# root, unregistered: no device policy without systemd-machined; the host suite checks the registered case"
 fi
 
 # ---- the host's processes --------------------------------------------------------------------
