@@ -59,7 +59,8 @@ run_sanitizer_suites() {
 run_sanitizer_suites
 
 # The host suite runs inside the test host, a unified-cgroup systemd: the launcher's cases
-# again there (this machine is hybrid), then the cases that need systemd and machined.
+# again there (this machine is hybrid; the escape suite then runs registered, under the
+# scope's device policy), then the cases that need systemd and machined.
 run_host_suite() {
         local log=$BUILD_DIR/test-host.log
         tests/run-host-suite.sh "$@" | tee "$log"
@@ -69,7 +70,8 @@ run_host_suite() {
         total_skipped=$((total_skipped + ${3:-0}))
 }
 run_host_suite $top/tests/root/t0100-*.sh $top/tests/root/t0300-*.sh $top/tests/root/t0400-*.sh \
-        $top/tests/root/t0600-*.sh $top/tests/root/t0700-*.sh $top/tests/host/h*.sh $top/tests/host/r*.sh
+        $top/tests/root/t0600-*.sh $top/tests/root/t0700-*.sh $top/tests/root/t1000-*.sh \
+        $top/tests/host/h*.sh $top/tests/host/r*.sh
 
 echo "total: $total_passed passed, $total_failed failed, $total_skipped skipped"
 [ "$total_failed" -eq 0 ]

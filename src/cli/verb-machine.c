@@ -77,7 +77,7 @@ static const char start_usage[] =
         "With a COMMAND: a single-process machine, with no launcher process, as the transient unit\n"
         "berth-NAME.service confined by systemd's own sandboxing (RootDirectory= the image,\n"
         "PrivateUsers=, PrivateDevices=, ProtectProc=invisible, ...), registered with machined.\n"
-        "As root where systemd has no PrivatePIDs= (before 257), under berth's launcher instead.\n"
+        "Where systemd has no PrivatePIDs= (before 257), under berth's launcher instead.\n"
         "It takes -D, --bind, --bind-ro, --tmpfs, --inaccessible, --read-only, -E, --chdir, -u,\n"
         "--uuid, --capability, --drop-capability, --private-network, --slice, --register,\n"
         "--set-credential, --load-credential.\n"
@@ -269,10 +269,13 @@ static int check_absolute_paths(const Settings *s, bool with_directory) {
         return 0;
 }
 
-/* Whether the payload runs as root where systemd has no PrivatePIDs=: then it gets berth's
- * launcher (its own PID namespace) instead of a unit of systemd's sandboxing alone. */
-static bool single_process_needs_launcher(const SingleProcess *p, unsigned systemd_version) {
-        return (!p->has_user || p->user.uid == 0) && systemd_version < SYSTEMD_VERSION_PRIVATE_PIDS;
+/* Whether systemd lacks PrivatePIDs=: then the payload gets berth's launcher (its own PID
+ * namespace) instead of a unit of systemd's sandboxing alone. In the host's PID namespace a
+ * payload may signal every host process of its UID: the kernel checks signals by UID alone,
+ * across user namespaces too, and ProtectProc=invisible only hides the processes. Root's UID is
+ * every root process of the host's; a user's, say 1000, that of the host's user 1000. */
+static bool single_process_needs_launcher(unsigned systemd_version) {
+        return systemd_version < SYSTEMD_VERSION_PRIVATE_PIDS;
 }
 
 static unsigned running_systemd_version(sd_bus *bus) {
@@ -317,7 +320,7 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s, char
         Id128 uuid = sp.uuid;
 
         unsigned version = running_systemd_version(bus);
-        bool launcher = single_process_needs_launcher(&sp, version);
+        bool launcher = single_process_needs_launcher(version);
         r = check_user_namespace(s, launcher);
         if (r >= 0)
                 r = check_absolute_paths(s, launcher);
@@ -325,7 +328,7 @@ static int start_single_process(sd_bus *bus, const char *name, Settings *s, char
                 return r;
         if (launcher) {
                 if (!s->quiet)
-                        log_info("Running %s as root under berth's launcher, in a PID namespace of its own: systemd %u has no PrivatePIDs= (%u and later) to keep it from the host's processes. With -u USER it runs with no launcher.",
+                        log_info("Running %s under berth's launcher, in a PID namespace of its own: systemd %u has no PrivatePIDs= (%u and later) to keep it from the host's processes.",
                                  name, version, SYSTEMD_VERSION_PRIVATE_PIDS);
                 return start_launcher_transient(bus, name, false, s, options);
         }
@@ -921,7 +924,7 @@ int machine_unit_file_write(const char *name, char **options, const char *output
                 if (sd_bus_open_system(&bus) < 0)
                         log_debug("No system bus; assuming systemd has no PrivatePIDs=.");
                 version = running_systemd_version(bus);
-                launcher = single_process_needs_launcher(&sp, version);
+                launcher = single_process_needs_launcher(version);
         }
         r = check_user_namespace(&s, launcher);
         if (r >= 0)

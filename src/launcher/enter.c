@@ -391,6 +391,13 @@ static int enter_confine(const MachineTarget *t, const EnterOptions *o) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to install the seccomp filter: %m");
         }
+        /* Without a pty the command has berth's own standard input, output and error: when one is
+         * the user's terminal, it may neither take it over nor hang it up. */
+        if (!o->pty && stdio_is_terminal()) {
+                r = seccomp_install_host_terminal_filter();
+                if (r < 0)
+                        return log_error_errno(r, "Failed to install the seccomp filter for the terminal: %m");
+        }
         r = capability_bounding_set_limit(s->capability_bounding);
         if (r < 0)
                 return log_error_errno(r, "Failed to limit the capability bounding set to machine %s's: %m", o->machine);

@@ -4,7 +4,8 @@
  * writes them out as C arrays (seccomp-filters.c), so that the launcher installs a filter with
  * one prctl() and neither links libseccomp nor compiles anything at run time.
  *
- *   gen-seccomp --cpu-family=FAMILY --endian=little|big [--tiocsti=N] [--tioclinux=N] OUTPUT
+ *   gen-seccomp --cpu-family=FAMILY --endian=little|big [--tiocsti=N] [--tioclinux=N]
+ *               [--tiocsctty=N] [--tiocvhangup=N] OUTPUT
  *
  * FAMILY and the endianness are meson's host_machine values (the machine berth runs on, which
  * in a cross build is not this one); the ioctl numbers come from the host compiler too, since
@@ -69,11 +70,18 @@ static const ArchSet arch_sets[] = {
         { "loongarch64", NULL, { "loongarch64" } },
 };
 
+/* The ioctl() requests a program refuses. */
+typedef enum TtyIoctls {
+        TTY_IOCTLS_NONE,
+        TTY_IOCTLS_INJECT,               /* TIOCSTI, TIOCLINUX: input typed into a terminal */
+        TTY_IOCTLS_HOST_TERMINAL,        /* TIOCSCTTY, TIOCVHANGUP: a terminal taken or hung up */
+} TtyIoctls;
+
 typedef struct FilterGroup {
         const char *name;                /* C identifier suffix and SeccompProgram.name */
         const char *capability;          /* "CAP_*" that makes the group unneeded, or NULL */
         const char *const *syscalls;     /* refused with EPERM, NULL-terminated */
-        bool tty_ioctls;                 /* also refuse ioctl(TIOCSTI) and ioctl(TIOCLINUX) */
+        TtyIoctls tty_ioctls;            /* also refuse these ioctl() requests */
 } FilterGroup;
 
 /* The order here is the install order. fanotify_init, quotactl and mlock stay allowed on
@@ -97,7 +105,7 @@ static const FilterGroup filter_groups[] = {
                         "vm86", "vm86old",                        /* i386 real mode */
                         NULL,
                 },
-                .tty_ioctls = true,
+                .tty_ioctls = TTY_IOCTLS_INJECT,
         },
         {
                 .name = "sys_module",
@@ -139,10 +147,24 @@ static const FilterGroup filter_groups[] = {
         },
 };
 
+/* Not joined with the programs above: installed as a filter of its own, only where the payload
+ * holds a terminal of the host's (berth run's pipe mode, berth shell without a pty). With
+ * CAP_SYS_ADMIN the kernel lets a process take a terminal away from the session that has it
+ * (TIOCSCTTY with 1) or hang it up for everyone who has it open (TIOCVHANGUP): the user's shell
+ * would lose its terminal, or be killed. TIOCSCTTY is refused with any argument, so that the
+ * payload never makes the host's terminal its controlling one. */
+static const FilterGroup host_terminal_group = {
+        .name = "host_terminal",
+        .syscalls = (const char *const[]) { NULL },
+        .tty_ioctls = TTY_IOCTLS_HOST_TERMINAL,
+};
+
 static const char *arg_cpu_family = NULL;
 static const char *arg_endian = NULL;
 static uint32_t arg_tiocsti = TIOCSTI;
 static uint32_t arg_tioclinux = TIOCLINUX;
+static uint32_t arg_tiocsctty = TIOCSCTTY;
+static uint32_t arg_tiocvhangup = TIOCVHANGUP;
 static const char *arg_output = NULL;
 
 static void seccomp_releasep(scmp_filter_ctx *ctx) {
@@ -229,7 +251,7 @@ static int filter_add_group(scmp_filter_ctx ctx, const FilterGroup *g, uint32_t 
                         return r;
         }
 
-        if (g->tty_ioctls) {
+        if (g->tty_ioctls != TTY_IOCTLS_NONE) {
                 int nr = seccomp_syscall_resolve_name("ioctl");
                 if (nr == __NR_SCMP_ERROR)
                         return -ENOSYS;
@@ -239,8 +261,11 @@ static int filter_add_group(scmp_filter_ctx ctx, const FilterGroup *g, uint32_t 
 
                 /* The tty layer truncates the request to 32 bits, so compare only those:
                  * 0x100005412 is TIOCSTI to the kernel (CVE-2019-10063). */
-                const uint32_t requests[] = { arg_tiocsti, arg_tioclinux };
-                for (size_t i = 0; i < ELEMENTSOF(requests); i++) {
+                const uint32_t inject[] = { arg_tiocsti, arg_tioclinux };
+                const uint32_t host_terminal[] = { arg_tiocsctty, arg_tiocvhangup };
+                bool h = g->tty_ioctls == TTY_IOCTLS_HOST_TERMINAL;
+                const uint32_t *requests = h ? host_terminal : inject;
+                for (size_t i = 0; i < (h ? ELEMENTSOF(host_terminal) : ELEMENTSOF(inject)); i++) {
                         r = seccomp_rule_add(ctx, action, nr, 1,
                                              SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_C(0xFFFFFFFF),
                                                      requests[i]));
@@ -308,12 +333,17 @@ static uint32_t get_uint(const uint8_t *p, size_t n, bool little_endian) {
 static void emit_group_comment(FILE *out, const FilterGroup *g, const ArchSet *set,
                                const uint32_t *tokens, size_t n_tokens) {
         fprintf(out, "/* %s: %s.\n *   refused:", g->name,
-                g->capability ? g->capability : "always installed");
+                g->capability                                ? g->capability
+                : g->tty_ioctls == TTY_IOCTLS_HOST_TERMINAL ? "installed where the payload holds the host's terminal"
+                                                             : "always installed");
         for (const char *const *name = g->syscalls; *name; name++)
                 fprintf(out, " %s", *name);
-        if (g->tty_ioctls)
+        if (g->tty_ioctls == TTY_IOCTLS_INJECT)
                 fprintf(out, " ioctl(TIOCSTI=0x%" PRIx32 ") ioctl(TIOCLINUX=0x%" PRIx32 ")",
                         arg_tiocsti, arg_tioclinux);
+        else if (g->tty_ioctls == TTY_IOCTLS_HOST_TERMINAL)
+                fprintf(out, " ioctl(TIOCSCTTY=0x%" PRIx32 ") ioctl(TIOCVHANGUP=0x%" PRIx32 ")",
+                        arg_tiocsctty, arg_tiocvhangup);
         fputs("\n", out);
 
         for (size_t a = 0; a <= n_tokens; a++) {
@@ -451,6 +481,11 @@ static int emit(FILE *out, const ArchSet *set) {
                         return r;
         }
 
+        size_t n_host_terminal;
+        r = emit_group(out, &host_terminal_group, set, tokens, n_tokens, le, &n_host_terminal);
+        if (r < 0)
+                return r;
+
         size_t total = n_prefilter;
         fputs("const SeccompProgram seccomp_programs[] = {\n", out);
         for (size_t i = 0; i < ELEMENTSOF(filter_groups); i++) {
@@ -462,8 +497,9 @@ static int emit(FILE *out, const ArchSet *set) {
         }
         fprintf(out, "};\n\n"
                      "const size_t seccomp_programs_n = %zu;\n\n"
-                     "const SeccompProgram seccomp_prefilter = { \"prefilter\", -1, program_prefilter, %zu };\n\n",
-                ELEMENTSOF(filter_groups), n_prefilter);
+                     "const SeccompProgram seccomp_prefilter = { \"prefilter\", -1, program_prefilter, %zu };\n\n"
+                     "const SeccompProgram seccomp_host_terminal = { \"host_terminal\", -1, program_host_terminal, %zu };\n\n",
+                ELEMENTSOF(filter_groups), n_prefilter, n_host_terminal);
         fprintf(out, "_Static_assert(%zu <= SECCOMP_PROGRAMS_INSNS_MAX,\n"
                      "               \"the joined programs need more than SECCOMP_PROGRAMS_INSNS_MAX instructions\");\n"
                      "_Static_assert(SECCOMP_PREFILTER_MORE == 0x%08" PRIx32 "u,\n"
@@ -490,6 +526,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "endian",     required_argument, NULL, 'e' },
                 { "tiocsti",    required_argument, NULL, 's' },
                 { "tioclinux",  required_argument, NULL, 'l' },
+                { "tiocsctty",  required_argument, NULL, 'C' },
+                { "tiocvhangup", required_argument, NULL, 'H' },
                 {}
         };
         int c;
@@ -514,13 +552,25 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         break;
+                case 'C':
+                        if (parse_uint32(optarg, &arg_tiocsctty) < 0) {
+                                fprintf(stderr, "gen-seccomp: bad --tiocsctty=%s\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'H':
+                        if (parse_uint32(optarg, &arg_tiocvhangup) < 0) {
+                                fprintf(stderr, "gen-seccomp: bad --tiocvhangup=%s\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 default:
                         return -EINVAL;
                 }
 
         if (!arg_cpu_family || !arg_endian || optind != argc - 1) {
                 fprintf(stderr, "Usage: gen-seccomp --cpu-family=FAMILY --endian=little|big "
-                                "[--tiocsti=N] [--tioclinux=N] OUTPUT.c\n");
+                                "[--tiocsti=N] [--tioclinux=N] [--tiocsctty=N] [--tiocvhangup=N] OUTPUT.c\n");
                 return -EINVAL;
         }
         arg_output = argv[optind];

@@ -317,9 +317,12 @@ static int child_setup_machine_id(Launcher *l, int root_fd) {
 }
 
 /* Writes the credentials into the file system the plan mounted for them, then makes it read-only
- * for good (the superblock too). The child's copies of the values are erased once written.
- * Returns the directory's fd, or -EBADF when there are no credentials. */
+ * for good (the superblock too). The child's copies of the values are erased once written. They
+ * belong to the payload's user, as systemd gives a unit's credentials to its User=: with --user,
+ * that user's and no one else's. Returns the directory's fd, or -EBADF when there are no
+ * credentials. */
 static int child_setup_credentials(Launcher *l, int root_fd) {
+        _cleanup_(user_record_done) UserRecord owner = {};
         Settings *s = l->settings;
         char path[64];
         int r;
@@ -329,11 +332,22 @@ static int child_setup_credentials(Launcher *l, int root_fd) {
         _cleanup_close_ int dir = openat_in_root(root_fd, CREDENTIALS_MACHINE_DIR, O_RDONLY | O_DIRECTORY);
         if (dir < 0)
                 return log_error_errno(dir, "Failed to open %s in the machine: %m", CREDENTIALS_MACHINE_DIR);
+        if (s->user) {
+                r = user_resolve_in_root(root_fd, s->user, &owner);
+                if (r == -ESRCH)
+                        return log_error("User '%s' does not exist in the machine's /etc/passwd.", s->user), r;
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up user '%s': %m", s->user);
+                if (fchown(dir, owner.uid, owner.gid) < 0)
+                        return log_error_errno(errno, "Failed to give %s to user '%s': %m", CREDENTIALS_MACHINE_DIR, s->user);
+        }
         for (size_t i = 0; i < s->n_credentials; i++) {
                 Credential *c = &s->credentials[i];
                 _cleanup_close_ int fd = openat(dir, c->id, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0400);
                 if (fd < 0)
                         return log_error_errno(errno, "Failed to create credential '%s' in the machine: %m", c->id);
+                if (s->user && fchown(fd, owner.uid, owner.gid) < 0)
+                        return log_error_errno(errno, "Failed to give credential '%s' to user '%s': %m", c->id, s->user);
                 r = loop_write(fd, c->data, c->size);
                 if (r < 0)
                         return log_error_errno(r, "Failed to write credential '%s' in the machine: %m", c->id);
@@ -678,6 +692,10 @@ static int child_run(Launcher *l) {
         r = seccomp_install_filters(keep);
         if (r < 0)
                 return log_error_errno(r, "Failed to install the seccomp filter: %m"), EXIT_FAILURE;
+        /* In pipe mode the payload has berth's own standard input, output and error: when one is
+         * the host's terminal, it may neither take it over nor hang it up. */
+        if (l->console_mode == CONSOLE_PIPE && stdio_is_terminal() && (r = seccomp_install_host_terminal_filter()) < 0)
+                return log_error_errno(r, "Failed to install the seccomp filter for the terminal: %m"), EXIT_FAILURE;
         r = capability_bounding_set_limit(keep);
         if (r < 0)
                 return log_error_errno(r, "Failed to drop capabilities: %m"), EXIT_FAILURE;

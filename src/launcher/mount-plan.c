@@ -311,8 +311,17 @@ int openat_in_root(int root_fd, const char *path, int flags) {
                 path++;
         if (!*path)
                 path = ".";
-        int fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-        return fd < 0 ? -errno : fd;
+        /* The kernel gives up on a ".." with EAGAIN when anything was renamed or mounted on the
+         * system in the meantime, since it cannot tell then that ".." stayed inside: on a busy
+         * host, or while a process of a machine sharing the image renames there. Retrying is
+         * safe (each attempt is checked again); a steady stream of renames still ends in EAGAIN. */
+        for (unsigned attempt = 0;; attempt++) {
+                int fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+                if (fd >= 0)
+                        return fd;
+                if (errno != EAGAIN || attempt >= 64)
+                        return -errno;
+        }
 }
 
 int open_in_root(int root_fd, const char *path, bool create, bool create_file, mode_t mode) {

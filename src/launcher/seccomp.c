@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "seccomp.h"
@@ -85,4 +86,18 @@ int seccomp_install_filters(uint64_t kept_capabilities) {
                 return negative_errno();
 
         return 0;
+}
+
+int seccomp_install_host_terminal_filter(void) {
+        struct sock_fprog prog = {
+                .len = seccomp_host_terminal.n_filter,
+                .filter = (struct sock_filter *) seccomp_host_terminal.filter,
+        };
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+bool stdio_is_terminal(void) {
+        return isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO);
 }

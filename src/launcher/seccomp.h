@@ -25,6 +25,10 @@ extern const size_t seccomp_programs_n;
 extern const SeccompProgram seccomp_prefilter;
 #define SECCOMP_PREFILTER_MORE 0x00050ffeu
 
+/* Refuses ioctl(TIOCSCTTY) and ioctl(TIOCVHANGUP); installed on its own, see
+ * seccomp_install_host_terminal_filter(). */
+extern const SeccompProgram seccomp_host_terminal;
+
 /* The most instructions the prefilter and all programs together may have (the generated file
  * checks it); the kernel's limit is BPF_MAXINSNS. */
 #define SECCOMP_PROGRAMS_INSNS_MAX 512
@@ -43,3 +47,13 @@ int seccomp_programs_join(uint64_t kept_capabilities, struct sock_filter *buf, s
  * PR_SET_NO_NEW_PRIVS, else this fails with -EACCES. Returns 0 or a negative errno, and never
  * logs. */
 int seccomp_install_filters(uint64_t kept_capabilities);
+
+/* Installs, as a filter of its own, seccomp_host_terminal: for a payload that holds a terminal
+ * of the host's on its standard input, output or error (which stdio_is_terminal() tells), so
+ * that it can neither make that terminal its controlling terminal (with CAP_SYS_ADMIN the kernel
+ * would take it away from the user's session) nor hang it up. The same conditions as
+ * seccomp_install_filters(). Returns 0 or a negative errno, and never logs. */
+int seccomp_install_host_terminal_filter(void);
+
+/* Whether standard input, output or error is a terminal. */
+bool stdio_is_terminal(void);

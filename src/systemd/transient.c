@@ -347,11 +347,15 @@ int launcher_run_argv(const char *berth_path, const char *machine, bool boot, co
          * systemd-nspawn@.service; an option given after it, or a trusted settings file, may say otherwise. */
         const char *base[] = { berth_path, "run", "--quiet", "--keep-unit", "-U", m };
         const char *booted[] = { "--boot", "--private-network", "--link-journal=try-guest", "--settings=override" };
+        /* A single process is confined as systemd's sandboxing confines it where there is no
+         * launcher: no new privileges (no setuid program of the image makes its user root) and
+         * neither CAP_SYS_ADMIN nor CAP_SYS_PTRACE, unless the user's own options say otherwise. */
+        const char *single[] = { "--settings=no", "--no-new-privileges", "--drop-capability=CAP_SYS_ADMIN,CAP_SYS_PTRACE" };
         for (size_t i = 0; i < ELEMENTSOF(base); i++)
                 if (strv_extend(&argv, base[i]) < 0)
                         return -ENOMEM;
-        for (size_t i = 0; i < (boot ? ELEMENTSOF(booted) : 1); i++)
-                if (strv_extend(&argv, boot ? booted[i] : "--settings=no") < 0)
+        for (size_t i = 0; i < (boot ? ELEMENTSOF(booted) : ELEMENTSOF(single)); i++)
+                if (strv_extend(&argv, boot ? booted[i] : single[i]) < 0)
                         return -ENOMEM;
         for (size_t i = 0; i < n_credentials; i++) {
                 char *a = NULL;

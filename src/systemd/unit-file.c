@@ -198,8 +198,8 @@ int unit_file_launcher(FILE *f, const char *berth_path, const char *machine, boo
         if (boot)
                 fprintf(f, "# A booted machine, as berth@%s.service but with its own options.\n", machine);
         else
-                fprintf(f, "# A single-process machine running as root, in berth's launcher: this systemd has no\n"
-                           "# PrivatePIDs= (systemd %u and later) to keep it from the host's processes.\n",
+                fprintf(f, "# A single-process machine in berth's launcher: this systemd has no PrivatePIDs=\n"
+                           "# (systemd %u and later) to keep it from the host's processes.\n",
                         SYSTEMD_VERSION_PRIVATE_PIDS);
         fprintf(f, "[Unit]\n"
                    "Description=Machine %s (berth%s)\n"

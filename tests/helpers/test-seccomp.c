@@ -430,6 +430,76 @@ static int run_tioclinux_high(void) {
                             syscall(SYS_ioctl, fd, (UINT64_C(1) << 32) | TIOCLINUX, &subcode), EPERM);
 }
 
+/* A new session and a fresh pty that is not yet its controlling terminal; returns the follower
+ * side. Unfiltered, TIOCSCTTY on it succeeds without any capability. */
+static int open_pty_no_ctty(void) {
+        char name[64];
+
+        if (setsid() < 0)
+                return -errno;
+        int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+                return -errno;
+        int fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* The filter of a payload that holds the host's terminal, on its own, as the launcher installs it. */
+static int install_host_terminal(void) {
+        if (!have_capability(CAP_SYS_ADMIN) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        return seccomp_install_host_terminal_filter();
+}
+
+#define WITH_PTY_NO_CTTY(fd, filtered)                                                  \
+        _cleanup_close_ int fd = open_pty_no_ctty();                                    \
+        if (fd < 0) {                                                                   \
+                note("cannot open a pty: %s", strerror(-fd));                           \
+                return FAIL;                                                            \
+        }                                                                               \
+        if (filtered) {                                                                 \
+                int _r = install_host_terminal();                                       \
+                if (_r < 0) {                                                           \
+                        note("seccomp_install_host_terminal_filter() failed: %s", strerror(-_r)); \
+                        return FAIL;                                                    \
+                }                                                                       \
+        }
+
+static int run_host_terminal_tiocsctty(void) {
+        WITH_PTY_NO_CTTY(fd, true);
+        return expect_errno("ioctl(TIOCSCTTY, 0)", ioctl(fd, TIOCSCTTY, 0), EPERM);
+}
+
+static int run_host_terminal_tiocsctty_steal(void) {
+        WITH_PTY_NO_CTTY(fd, true);
+        return expect_errno("ioctl(TIOCSCTTY, 1)", ioctl(fd, TIOCSCTTY, 1), EPERM);
+}
+
+static int run_host_terminal_tiocsctty_high(void) {
+        WITH_PTY_NO_CTTY(fd, true);
+        return expect_errno("ioctl(1 << 32 | TIOCSCTTY, 0)",
+                            syscall(SYS_ioctl, fd, (UINT64_C(1) << 32) | TIOCSCTTY, 0), EPERM);
+}
+
+static int run_host_terminal_tiocvhangup(void) {
+        /* Unfiltered as root this hangs up the test's own pty, nothing else. */
+        WITH_PTY_NO_CTTY(fd, true);
+        return expect_errno("ioctl(TIOCVHANGUP)", ioctl(fd, TIOCVHANGUP), EPERM);
+}
+
+static int run_host_terminal_tiocgwinsz(void) {
+        struct winsize ws;
+        WITH_PTY_NO_CTTY(fd, true);
+        return expect_success("ioctl(TIOCGWINSZ)", ioctl(fd, TIOCGWINSZ, &ws));
+}
+
+static int run_host_terminal_control(void) {
+        WITH_PTY_NO_CTTY(fd, false);
+        return expect_success("ioctl(TIOCSCTTY, 0)", ioctl(fd, TIOCSCTTY, 0));
+}
+
 /* CLOCK_MONOTONIC cannot be set: unfiltered the kernel says EINVAL and changes nothing. */
 static int run_clock_settime(void) {
         struct timespec ts = {};
@@ -613,6 +683,12 @@ static const Test tests[] = {
         { "x32 keyctl() refused", true, 0, run_x32_keyctl },
         { "x32 ioctl(TIOCSTI) refused", true, 0, run_x32_tiocsti },
 #endif
+        { "host terminal: ioctl(TIOCSCTTY) refused", false, 0, run_host_terminal_tiocsctty },
+        { "host terminal: ioctl(TIOCSCTTY) refused when it would steal", false, 0, run_host_terminal_tiocsctty_steal },
+        { "host terminal: ioctl(TIOCSCTTY) with bits above 32 refused", false, 0, run_host_terminal_tiocsctty_high },
+        { "host terminal: ioctl(TIOCVHANGUP) refused", false, 0, run_host_terminal_tiocvhangup },
+        { "host terminal: ioctl(TIOCGWINSZ) still works", false, 0, run_host_terminal_tiocgwinsz },
+        { "control: without the host terminal filter TIOCSCTTY takes a fresh pty", false, 0, run_host_terminal_control },
         { "control: without filters keyctl() is not EPERM", false, 0, run_keyctl_control },
         { "control: without filters the kernel takes 1 << 32 | TIOCSTI for TIOCSTI", false, 0,
           run_tiocsti_high_control },

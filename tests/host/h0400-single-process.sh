@@ -1,6 +1,7 @@
 #!/bin/bash
 # Single-process machines: a transient unit confined by systemd's own sandboxing, no launcher;
-# a root payload where systemd has no PrivatePIDs= (before 257) runs under berth's launcher.
+# where systemd has no PrivatePIDs= (before 257), the payload runs under berth's launcher. What
+# a payload can reach of the host's (/proc/1/root, processes, devices): h0900-escapes.sh.
 . "$(dirname "$0")/../lib/tap.sh"
 
 R=$TEST_TMP/root
@@ -10,9 +11,6 @@ mkdir -p "$O"
 # The payloads run as "user" where they test the launcher-less unit: it writes here.
 chmod 1777 "$O"
 version=$(systemctl --version | awk "NR == 1 { print \$2 }")
-# What a payload must never see through /proc/1/root: the host's root.
-touch /berth-host-marker
-trap 'rm -rf /berth-host-marker "$TEST_TMP"' EXIT
 
 # Runs COMMAND as the single-process machine NAME and waits for its unit to finish.
 run_single() {
@@ -24,14 +22,20 @@ run_single() {
         return 0
 }
 
-test_expect_success 'berth start NAME -- COMMAND runs it in a unit, registered with machined, no launcher' '
-        "$BERTH" start sp1 -D "$R" -u user -- /bin/sleep 100 &&
+test_expect_success 'berth start NAME -- COMMAND runs it in a unit, registered with machined; no launcher from systemd 257' '
+        out=$("$BERTH" start sp1 -D "$R" -u user -- /bin/sleep 100 2>&1) &&
         unit=$(machinectl show sp1 -p Unit --value) && leader=$(machinectl show sp1 -p Leader --value) &&
         main=$(systemctl show berth-sp1.service -p MainPID --value) &&
-        comm=$(cat /proc/$leader/comm) && root=$(machinectl show sp1 -p RootDirectory --value)
+        comm=$(cat /proc/$leader/comm) && root=$(machinectl show sp1 -p RootDirectory --value) && maincomm=$(cat /proc/$main/comm) &&
+        pidns=$(readlink /proc/$leader/ns/pid)
         systemctl stop berth-sp1.service
-        expect_eq "$unit" berth-sp1.service && expect_eq "$leader" "$main" && expect_eq "$comm" sleep &&
-        expect_eq "$root" "$R" && ! machinectl show sp1 >/dev/null 2>&1
+        expect_eq "$unit" berth-sp1.service && expect_eq "$comm" sleep && expect_eq "$root" "$R" &&
+        ! machinectl show sp1 >/dev/null 2>&1 &&
+        if [ "$version" -lt 257 ]; then
+                expect_contains "launcher" "$out" && expect_eq "$maincomm" berth && test "$pidns" != "$(readlink /proc/self/ns/pid)"
+        else
+                expect_eq "$out" "" && expect_eq "$leader" "$main"
+        fi
 '
 test_expect_success 'a command found in the image'"'"'s PATH, the options translated' '
         run_single sp2 -u user -E FOO=bar --chdir=/etc -- sh -c "{ echo \$FOO \$container; pwd; } > /out/env" &&
@@ -42,7 +46,13 @@ test_expect_success 'berth stop stops a single-process machine' '
         "$BERTH" start sp3 -D "$R" -- /bin/sleep 100 && "$BERTH" stop sp3 &&
         ! systemctl is-active --quiet berth-sp3.service && ! machinectl show sp3 >/dev/null 2>&1
 '
-test_expect_success 'a payload that exits at once: berth says it ran unregistered' '
+test_expect_success 'a payload that exits at once: berth says it ran unregistered (no launcher)' '
+        if [ "$version" -lt 257 ]; then
+                # Under the launcher berth start returns once the payload runs; the machine goes when it ends.
+                out=$("$BERTH" start sp4 -q -D "$R" -u user -- /bin/true 2>&1) && expect_eq "$out" "" &&
+                wait_for "! machinectl show sp4" 5
+                return
+        fi
         # Whether /bin/true is gone before berth asks for the main PID is a race; most runs it is.
         n=0
         for i in 1 2 3 4 5; do
@@ -50,17 +60,6 @@ test_expect_success 'a payload that exits at once: berth says it ran unregistere
                 case "$out" in *"ran unregistered: its process had already exited"*) n=$((n + 1)) ;; "") ;; *) echo "$out"; return 1 ;; esac
         done
         wait_for "! machinectl show sp4" 5 && test $n -gt 0
-'
-test_expect_success 'the /proc/1/root escape fails, host devices are out of sight' '
-        run_single sp5 -- sh -c "ls /proc/1/root/ > /out/root1 2>&1; ls /dev > /out/dev; echo x > /proc/1/root/berth-escaped 2>/dev/null; true" &&
-        test ! -e /berth-escaped && ! grep -qE "^(sda|vda|nvme|loop-control)" $O/dev && ! grep -q berth-host-marker $O/root1
-'
-test_expect_success 'the /proc/1/root escape fails for a user payload too' '
-        run_single sp5v -u user -- sh -c "ls /proc/1/root/ > /out/root2 2>&1; true" && ! grep -q berth-host-marker $O/root2
-'
-test_expect_success 'a payload running as a user sees none of the host'"'"'s processes' '
-        run_single sp5u -u user -- sh -c "ls /proc | grep ^[0-9] | wc -l > /out/pids" &&
-        test "$(cat $O/pids)" -le 4
 '
 test_expect_success 'a root payload cannot see or signal the host'"'"'s root processes (launcher before systemd 257)' '
         sleep 100 & victim=$! && test_when_finished "kill $victim" &&

@@ -288,9 +288,19 @@ half_made_machine() {
 test_expect_success 'a machine berth run is still setting up is waited for, never entered half-made' 'half_made_machine'
 
 # A single-process machine: a hardened unit, PrivateUsers= (a user namespace of its own), its
-# own mount namespace, no berth process at all.
+# own mount namespace, no berth process at all. berth start makes one where systemd has
+# PrivatePIDs= (257 and later); here it is made as berth makes it, without PrivatePIDs=, as a unit
+# file of an older berth or one written by hand may be, and registered with berth register.
+sandbox_machine() {
+        systemd-run -q --unit=berth-$1.service -p Type=exec -p RootDirectory="$R" -p MountAPIVFS=yes \
+                -p PrivateUsers=yes -p PrivateDevices=yes -p PrivateTmp=yes -p PrivateIPC=yes -p ProtectProc=invisible \
+                -p ProtectHostname=yes -p ProtectKernelTunables=yes -p ProtectKernelModules=yes -p ProtectKernelLogs=yes \
+                -p ProtectControlGroups=yes -p NoNewPrivileges=yes -p "SystemCallFilter=~keyctl add_key bpf kexec_load" \
+                -p SystemCallErrorNumber=EPERM -p User=1000 -p Group=1000 -p Environment=container=berth /bin/sleep 100 &&
+        "$BERTH" register --unit=berth-$1.service $1
+}
 test_expect_success 'into a single-process unit: the image'"'"'s user, its user and mount namespaces' '
-        "$BERTH" start sp -D "$R" -u user -- /bin/sleep 100 &&
+        sandbox_machine sp &&
         test_when_finished "systemctl stop berth-sp.service" &&
         expect_eq "$("$BERTH" shell user@sp id -u)" 1000 &&
         expect_eq "$("$BERTH" shell user@sp cat /etc/berth-marker)" image-marker &&
@@ -305,7 +315,7 @@ test_expect_success 'into a single-process unit: the image'"'"'s user, its user 
         expect_eq "$(grep ^0:: /proc/$pid/cgroup)" "$(grep ^0:: /proc/$l/cgroup)"
 '
 test_expect_success 'root in a single-process unit without a PID namespace cannot signal the host'"'"'s processes' '
-        "$BERTH" start sp2 -D "$R" -u user -- /bin/sleep 100 &&
+        sandbox_machine sp2 &&
         test_when_finished "systemctl stop berth-sp2.service" &&
         { sleep 100 >/dev/null 2>&1 & } && victim=$! && test_when_finished "kill $victim" &&
         expect_eq "$("$BERTH" shell sp2 id -u)" 0 &&

@@ -72,12 +72,13 @@ test_expect_success 'a volatile booted machine: sysusers gives root the password
         svc=$(inside systemd-run --wait --pipe --quiet -p LoadCredential=passwd.hashed-password.root sh -c "cat \$CREDENTIALS_DIRECTORY/*") &&
         expect_eq "$svc" "$hash"
 '
-test_expect_success 'a single-process unit (no launcher): the payload reads $CREDENTIALS_DIRECTORY as its user' '
+test_expect_success 'a single-process machine run as a user: the payload reads $CREDENTIALS_DIRECTORY as its user' '
         "$BERTH" start spc -D "$R" -u user --bind="$O:/out" --set-credential="mine:$SECRET" \
                 --load-credential=file:/etc/berth-test-credential -- \
                 sh -c "echo \$CREDENTIALS_DIRECTORY > /out/dir; cat \$CREDENTIALS_DIRECTORY/mine > /out/mine; cat \$CREDENTIALS_DIRECTORY/file > /out/file; stat -c %U \$CREDENTIALS_DIRECTORY/mine > /out/owner; sleep 2" &&
         exec_start=$(systemctl show berth-spc.service -p ExecStart) && finished spc &&
-        expect_eq "$(cat $O/dir)" /run/credentials/berth-spc.service && expect_eq "$(cat $O/mine)" "$SECRET" &&
+        if [ "$version" -lt 257 ]; then dir=/run/host/credentials; else dir=/run/credentials/berth-spc.service; fi &&
+        expect_eq "$(cat $O/dir)" $dir && expect_eq "$(cat $O/mine)" "$SECRET" &&
         expect_eq "$(cat $O/file)" "from-a-file-$SECRET" && expect_eq "$(cat $O/owner)" user &&
         ! expect_contains "$SECRET" "$exec_start" >/dev/null
 '

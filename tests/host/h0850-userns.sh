@@ -69,11 +69,10 @@ test_expect_success 'a root single-process machine under the launcher gets a ran
         test "$shift" -ge $((0x80000)) && expect_eq "$(uid_shift_of sproot)" "$shift" &&
         expect_eq "$(stat -c %u /proc/$leader)" "$shift"
 '
-test_expect_success 'a single-process machine run as a user refuses --private-users= and idmap: it has PrivateUsers=yes' '
-        err=$("$BERTH" start spu -D "$R" -u user -U -- /bin/true 2>&1); rc=$?
-        expect_eq $rc 1 && expect_contains "--private-users= needs berth'"'"'s launcher" "$err" &&
-        err=$("$BERTH" generate-unit spu -D "$R" -u user --bind=/tmp:/t:idmap -- /bin/true 2>&1); rc=$?
-        expect_eq $rc 1 && expect_contains "idmap" "$err" && ! systemctl is-active --quiet berth-spu.service
+test_expect_success 'a single-process machine run as a user under the launcher: its user is a UID of its range' '
+        "$BERTH" start spu -D "$R" -u user -- /bin/sleep 100 && test_when_finished "systemctl stop berth-spu.service" &&
+        leader=$(leader_of spu) && shift=$(awk "NR == 1 { print \$2 }" /proc/$leader/uid_map) &&
+        test "$shift" -ge $((0x80000)) && expect_eq "$(stat -c %u /proc/$leader)" $((shift + 1000))
 '
 test_expect_success 'nothing is left of the ranges once the machines are gone' '
         wait_for "! ls /run/berth/uid-ranges | grep -q ." 10

@@ -46,8 +46,12 @@ testhost_boot() {
         local dir=$1 name=$2 i
         TESTHOST_ARGS=("$@")
         shift 2
+        # bpf(): without it systemd in the test host cannot enforce a unit's device policy
+        # (DevicePolicy=, DeviceAllow=: an eBPF program on a unified host), and says nothing;
+        # systemd-nspawn's own syscall filter refuses it unless asked.
         SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -D "$dir" --bind-ro=/usr --register=no --keep-unit \
-                -b -M "$name" --console=pipe -q "$@" systemd.firstboot=off >"$dir.console.log" 2>&1 </dev/null &
+                --system-call-filter=bpf -b -M "$name" --console=pipe -q "$@" systemd.firstboot=off \
+                >"$dir.console.log" 2>&1 </dev/null &
         TESTHOST_NSPAWN=$!
         TESTHOST_PID=""
         for i in $(seq 200); do

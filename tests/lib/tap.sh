@@ -126,3 +126,21 @@ wait_for() {
 mounts_of_host() {
         wc -l < /proc/self/mountinfo
 }
+
+# A block device of the host's that root on the host can open, as "MAJOR MINOR": the root file
+# system's, else the first that opens. Tried with berth-probe on a private tmpfs (not nodev), in
+# a mount namespace of its own, so that nothing stays behind. For the escape suites: a node of
+# it must not open inside a machine.
+host_block_device() {
+        local d w=$TEST_TMP/.device-witness
+        mkdir -p "$w"
+        for d in $(awk '$5 == "/" { print $3; exit }' /proc/self/mountinfo) $(ls /sys/dev/block 2>/dev/null); do
+                case $d in 0:*) continue ;; esac
+                if unshare -m sh -c "mount -t tmpfs -o mode=0700 none $w && $BUILD_DIR/tests/berth-probe mknod $w/node ${d%%:*} ${d##*:}" |
+                   grep -qx open=ok; then
+                        echo "${d%%:*} ${d##*:}"
+                        return 0
+                fi
+        done
+        return 1
+}

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Binds, tmpfs, inaccessible paths, overlays, and the symlink escape.
+# Binds, tmpfs, inaccessible paths, overlays. Symlinks that would make a mount land outside the
+# root, also swapped in while berth mounts: t1000-escapes.sh.
 . "$(dirname "$0")/../lib/tap.sh"
 
 R=$TEST_TMP/root
@@ -62,20 +63,5 @@ test_expect_success '--overlay-ro combines layers read-only' '
         out=$(brun --overlay-ro="$TEST_TMP/lower:$L2:/ov" -D "$R" /bin/sh -c "cat /ov/l; touch /ov/x 2>/dev/null || echo ro") &&
         expect_eq "$out" "two
 ro"
-'
-test_expect_success 'a symlink to / in the image does not make a bind land on the host' '
-        ln -sfn / "$R/evil" && test_when_finished "rm -f $R/evil; rm -rf /berth-escape-target" &&
-        brun --bind="$S:/evil/berth-escape-target" -D "$R" ls /berth-escape-target >/dev/null &&
-        test ! -e /berth-escape-target && test -d "$R/berth-escape-target"
-'
-test_expect_success 'a symlink with .. does not make a tmpfs land on the host' '
-        ln -sfn ../../../../../../../tmp "$R/evil2" && test_when_finished "rm -f $R/evil2" &&
-        before=$(ls /tmp | wc -l) &&
-        out=$(brun --tmpfs=/evil2/berth-escape-tmpfs -D "$R" grep -c " /tmp/berth-escape-tmpfs tmpfs" /proc/mounts) &&
-        expect_eq "$out" 1 && test ! -e /tmp/berth-escape-tmpfs
-'
-test_expect_success 'an absolute symlink as bind target stays inside the root' '
-        mkdir -p "$R/realdir" && ln -sfn /realdir "$R/link" && test_when_finished "rm -f $R/link" &&
-        out=$(brun --bind="$S:/link" -D "$R" cat /realdir/file) && expect_eq "$out" host-file
 '
 test_done

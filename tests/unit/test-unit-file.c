@@ -61,8 +61,9 @@ static void test_launcher_argv(void) {
 
         check_int_eq(launcher_run_argv("/usr/bin/berth", "m", false, NULL, 0, opts, &argv), 0, "launcher_run_argv(single)");
         char *joined = join(argv);
-        check_streq(joined, "/usr/bin/berth run --quiet --keep-unit -U --machine=m --settings=no -D /srv/m -- /bin/true",
-                    "a single-process launcher unit runs berth run with the user's options last");
+        check_streq(joined, "/usr/bin/berth run --quiet --keep-unit -U --machine=m --settings=no --no-new-privileges "
+                            "--drop-capability=CAP_SYS_ADMIN,CAP_SYS_PTRACE -D /srv/m -- /bin/true",
+                    "a single-process launcher unit runs berth run confined as the sandbox, with the user's options last");
         free(joined);
         strv_free(argv);
         argv = NULL;
