@@ -21,8 +21,9 @@ declare -A MODE_ARGS=(
         [root]=""
         [user]="-u user"
         [nosysadmin]="--drop-capability=CAP_SYS_ADMIN"
+        [userns]="-U"
 )
-ALL_MODES="root user nosysadmin"
+ALL_MODES="root user nosysadmin userns"
 CONFINED_MODES="user nosysadmin"
 
 # in_mode MODE COMMAND...: runs COMMAND in a machine of that mode, in pipe mode.
@@ -59,7 +60,11 @@ for mode in $ALL_MODES; do
                 out=$(from_host_cwd in_mode $mode probe leaks) && expect_no_leaks "$out" &&
                 out=$(from_host_cwd in_mode $mode -a probe leaks) && expect_no_leaks "$out" &&
                 out=$(from_host_cwd in_mode $mode --chdir=/tmp probe leaks) && expect_no_leaks "$out" &&
-                if [ $mode != user ]; then
+                if [ $mode = userns ]; then
+                        # The stub init is not dumpable, and root of a user namespace may not look into it.
+                        out=$(from_host_cwd in_mode $mode -a /bin/sh -c "ls /proc/1/fd >/dev/null 2>&1 || echo refused") &&
+                        expect_eq "$out" refused
+                elif [ $mode != user ]; then
                         # The stub init of -a keeps nothing of the launcher'"'"'s either.
                         out=$(from_host_cwd in_mode $mode -a /bin/sh -c "ls /proc/1/fd | tr \"\n\" \" \"") &&
                         expect_eq "$out" "0 1 2 "
@@ -187,6 +192,26 @@ for mode in $CONFINED_MODES; do
 umount=EPERM"
         '
 done
+
+# Root of a user namespace may mount a procfs of its own and unmount the masks (they are its own
+# mounts, as in nspawn); behind them the kernel still refuses it the host's knobs and secrets.
+test_expect_success "userns: with a procfs of its own and the masks unmounted, the host's knobs and secrets stay out of reach" '
+        test -n "$KNOBS" && test -n "$SECRETS" || { echo "none of the files exists here"; return 1; }
+        cmd="mkdir /tmp/m; mount -t proc proc /tmp/m || exit 1; umount /proc/sys; umount /proc/kmsg 2>/dev/null;"
+        for p in $KNOBS; do cmd="$cmd probe open $p w; probe open /tmp/m${p#/proc} w;"; done
+        for p in $SECRETS; do
+                # kallsyms may be read by anyone, with every address shown as 0 to whom lacks CAP_SYSLOG.
+                [ $p = /proc/kallsyms ] && continue
+                cmd="$cmd probe open $p r; probe open /tmp/m${p#/proc} r;"
+        done
+        cmd="$cmd echo \$(grep -vc \"^0* \" /tmp/m/kallsyms);"
+        out=$(in_mode userns /bin/sh -c "$cmd") || return 1
+        if printf "%s\n" "$out" | grep -E "=ok(:[1-9][0-9]*)?$"; then
+                echo "opened for writing, or read from: see above"
+                return 1
+        fi
+        expect_eq "$(printf "%s\n" "$out" | tail -n 1)" 0
+'
 
 # ---- what capabilities and the syscall filter keep from the host ------------------------------
 
