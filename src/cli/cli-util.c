@@ -12,8 +12,9 @@
 const char *getopt_refused_option(char **argv, const char *optstring, char buf[static 3]) {
         /* Inside a cluster ("-Zq") getopt leaves optind on the cluster until its end, so that
          * argv[optind - 1] may be the argument before: an unknown short option is named by itself.
-         * Any other refusal (a long option, a missing value) has moved optind past it. */
-        if (optopt > 0 && optopt < 0x80 && !strchr("+-:", optopt) && !strchr(optstring, optopt)) {
+         * Any other refusal (a long option, a missing value) has moved optind past it. getopt
+         * gives a byte past ASCII as a negative char. */
+        if (optopt != 0 && optopt < 0x80 && !strchr("+-:", optopt) && !strchr(optstring, optopt)) {
                 buf[0] = '-';
                 buf[1] = (char) optopt;
                 buf[2] = 0;
