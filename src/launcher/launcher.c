@@ -1198,8 +1198,11 @@ static int launcher_setup_host_mounts(Launcher *l) {
 
         (void) setfsgid(l->uid_shift);
         (void) setfsuid(l->uid_shift);
-        if ((uint32_t) setfsuid((uid_t) -1) != l->uid_shift || (r = capability_raise_permitted()) < 0)
-                return log_error_errno(r < 0 ? r : EPERM, "Failed to act as the machine's root: %m");
+        if ((uint32_t) setfsuid((uid_t) -1) != l->uid_shift)
+                return log_error_errno(EPERM, "Failed to act as the machine's root: %m");
+        r = capability_raise_permitted();
+        if (r < 0)
+                return log_error_errno(r, "Failed to act as the machine's root: %m");
         r = setup_root(l);
         if (r >= 0) {
                 _cleanup_close_ int root_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
