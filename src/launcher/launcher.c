@@ -1346,9 +1346,10 @@ static int launcher_setup_runtime(Launcher *l) {
         return 0;
 }
 
-/* Whether a registered leader has died (or is dying: killed with its launcher moments ago). */
+/* Whether a registered leader has died (or is dying: killed with its launcher moments ago, which
+ * on a loaded host may take a while to show). */
 static bool leader_is_gone(pid_t pid) {
-        for (unsigned i = 0; i < 50; i++) {
+        for (unsigned i = 0; i < 150; i++) {
                 char path[64], state = 0;
                 _cleanup_free_ char *stat = NULL;
 

@@ -149,6 +149,18 @@ test_expect_success 'berth itself is not dumpable while the command runs' '
 
 # berth shell runs from a sealed copy of itself in memory, so that nothing a machine can reach of
 # it leads to berth's file on the host (runc's CVE-2019-5736). Seen from the host: the waiting
+# A single-process machine: a hardened unit, PrivateUsers= (a user namespace of its own), its
+# own mount namespace, no berth process at all. berth start makes one where systemd has
+# PrivatePIDs= (257 and later); here it is made as berth makes it, without PrivatePIDs=, as a unit
+# file of an older berth or one written by hand may be, and registered with berth register.
+sandbox_machine() {
+        systemd-run -q --unit=berth-$1.service -p Type=exec -p RootDirectory="$R" -p MountAPIVFS=yes \
+                -p PrivateUsers=yes -p PrivateDevices=yes -p PrivateTmp=yes -p PrivateIPC=yes -p ProtectProc=invisible \
+                -p ProtectHostname=yes -p ProtectKernelTunables=yes -p ProtectKernelModules=yes -p ProtectKernelLogs=yes \
+                -p ProtectControlGroups=yes -p NoNewPrivileges=yes -p "SystemCallFilter=~keyctl add_key bpf kexec_load" \
+                -p SystemCallErrorNumber=EPERM -p User=1000 -p Group=1000 -p Environment=container=berth /bin/sleep 100 &&
+        "$BERTH" register --unit=berth-$1.service $1
+}
 # berth and the minimal init of a command in a PID namespace of its own; berth run is not copied.
 seals_of() { python3 -c 'import fcntl, os, sys; print(fcntl.fcntl(os.open(sys.argv[1], os.O_RDONLY), fcntl.F_GET_SEALS))' "$1"; }
 test_expect_success 'berth shell runs from a sealed memfd: its arguments, name and exit status kept; berth run from its file' '
@@ -164,7 +176,7 @@ test_expect_success 'berth shell runs from a sealed memfd: its arguments, name a
         { "$BERTH" shell $M sh -c "exit 9"; expect_eq $? 9; }
 '
 test_expect_success 'the minimal init of a command in a PID namespace of its own runs from the sealed memfd too' '
-        "$BERTH" start spm -D "$R" -u user -- /bin/sleep 100 &&
+        sandbox_machine spm &&
         test_when_finished "systemctl stop berth-spm.service" &&
         { "$BERTH" shell spm sleep 30 </dev/null >/dev/null 2>&1 & } && b=$! && test_when_finished "kill $b" &&
         command_of $b sleep >/dev/null && init=$(tr -d " " </proc/$b/task/$b/children) &&
@@ -287,18 +299,6 @@ half_made_machine() {
 }
 test_expect_success 'a machine berth run is still setting up is waited for, never entered half-made' 'half_made_machine'
 
-# A single-process machine: a hardened unit, PrivateUsers= (a user namespace of its own), its
-# own mount namespace, no berth process at all. berth start makes one where systemd has
-# PrivatePIDs= (257 and later); here it is made as berth makes it, without PrivatePIDs=, as a unit
-# file of an older berth or one written by hand may be, and registered with berth register.
-sandbox_machine() {
-        systemd-run -q --unit=berth-$1.service -p Type=exec -p RootDirectory="$R" -p MountAPIVFS=yes \
-                -p PrivateUsers=yes -p PrivateDevices=yes -p PrivateTmp=yes -p PrivateIPC=yes -p ProtectProc=invisible \
-                -p ProtectHostname=yes -p ProtectKernelTunables=yes -p ProtectKernelModules=yes -p ProtectKernelLogs=yes \
-                -p ProtectControlGroups=yes -p NoNewPrivileges=yes -p "SystemCallFilter=~keyctl add_key bpf kexec_load" \
-                -p SystemCallErrorNumber=EPERM -p User=1000 -p Group=1000 -p Environment=container=berth /bin/sleep 100 &&
-        "$BERTH" register --unit=berth-$1.service $1
-}
 test_expect_success 'into a single-process unit: the image'"'"'s user, its user and mount namespaces' '
         sandbox_machine sp &&
         test_when_finished "systemctl stop berth-sp.service" &&
