@@ -239,7 +239,7 @@ test_expect_success 'reboot(2) with CAP_SYS_BOOT restarts only the machine: bert
 '
 
 DEVICE=$(host_block_device)
-for mode in user nosysadmin; do
+for mode in user nosysadmin userns; do
         [ $mode = nosysadmin ] && args="--drop-capability=CAP_MKNOD" || args=
         test_expect_success "$mode${args:+ $args}: a node of the host's block device cannot be made or mounted" '
                 test -n "$DEVICE" || { echo "no block device root can open here"; return 1; }
