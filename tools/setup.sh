@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages="meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libmount-dev libblkid-dev
           libseccomp-dev scdoc busybox-static systemd systemd-container dbus tmux python3
-          util-linux iproute2 procps libcap2-bin strace clang libclang-rt-14-dev"
+          util-linux iproute2 procps libcap2-bin strace clang libclang-rt-14-dev
+          bubblewrap crun runc"
 missing=""
 for p in $packages; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,33 @@
+#!/bin/bash
+# bench/run, a few iterations, so that it keeps working: a row per tool, with numbers for berth.
+# No target is asserted; a peer that cannot run here must say why.
+. "$(dirname "$0")/../lib/tap.sh"
+
+BENCH=$(cd "$(dirname "$0")/../.." && pwd)/bench/run
+
+test_expect_success 'bench/run start-exit runs and writes its results' '
+        "$BENCH" start-exit --iterations=2 --no-install --berth="$BERTH" --output="$TEST_TMP/r.json" >"$TEST_TMP/out"
+'
+test_expect_success 'the results have a row per tool, berth timed, each peer timed or saying why not' '
+        python3 - "$TEST_TMP/r.json" <<-\EOF_PY
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	rows = {t["tool"]: t for t in r["tools"]}
+	want = ["berth", "unshare+chroot", "bwrap", "crun", "runc", "systemd-nspawn"]
+	assert sorted(rows) == sorted(want), sorted(rows)
+	def timed(t):
+	    return t["status"] == "ok" and t["n"] == 2 and all(
+	        isinstance(t[k], float) and t[k] > 0 for k in ("median_ms", "p10_ms", "p90_ms", "ratio"))
+	assert timed(rows["berth"]), rows["berth"]
+	for name in want[1:]:
+	    t = rows[name]
+	    assert timed(t) or (t["status"] in ("unavailable", "failed") and t["reason"]), t
+	EOF_PY
+'
+test_expect_success 'the table names every tool' '
+        out=$(cat "$TEST_TMP/out") &&
+        for t in berth unshare+chroot bwrap crun runc systemd-nspawn; do
+                expect_contains "$t " "$out" || return 1
+        done
+'
+test_done
