@@ -67,6 +67,7 @@ typedef struct Launcher {
 
         Runtime *runtime;
         char *cgroup_path;      /* berth's own cgroup for the machine, when not in a machined scope */
+        int cgroup_fd;          /* that cgroup, made before the child so that it is cloned into it */
         bool cgroup_ns;         /* the host has cgroup2: the machine gets a cgroup namespace */
         sd_bus *bus;
         char *systemd_name;     /* the unique bus name of systemd, the only one that may ask to stop the scope */
@@ -113,6 +114,7 @@ static void launcher_done(Launcher *l) {
         l->console_source = sd_event_source_unref(l->console_source);
         l->event = sd_event_unref(l->event);
         l->pidfd = safe_close(l->pidfd);
+        l->cgroup_fd = safe_close(l->cgroup_fd);
         l->sync_fd = safe_close(l->sync_fd);
         l->child_fd = safe_close(l->child_fd);
         l->notify_fd = safe_close(l->notify_fd);
@@ -1501,7 +1503,7 @@ static int launcher_register(Launcher *l) {
 static int launcher_setup_cgroup(Launcher *l) {
         int r;
 
-        if (!l->cgroup_ns || (l->registered && !l->settings->keep_unit))
+        if (!l->cgroup_ns || (l->registered && !l->settings->keep_unit) || l->cgroup_fd >= 0)
                 return 0;
 
         r = cgroup_create_machine(l->machine, l->settings->keep_unit, &l->cgroup_path);
@@ -1533,6 +1535,28 @@ static int launcher_chown_cgroup(Launcher *l) {
         return 0;
 }
 
+/* A machine that will not be registered gets its cgroup before it exists, and is cloned right into
+ * it: moving a process into a cgroup later waits for an RCU grace period in the kernel (the
+ * cgroup threadgroup rwsem), which was half of the start of a short-lived machine. */
+static int launcher_precreate_cgroup(Launcher *l) {
+        const Settings *s = l->settings;
+        int r;
+
+        if (!l->cgroup_ns || s->register_mode != REGISTER_NO || s->keep_unit)
+                return 0;
+        r = cgroup_create_machine(l->machine, false, &l->cgroup_path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the machine's cgroup: %m");
+        _cleanup_free_ char *rec = NULL;
+        if (asprintf(&rec, "%s\n", l->cgroup_path) < 0)
+                return log_oom();
+        (void) runtime_record(l->runtime, "cgroup", rec);
+        l->cgroup_fd = open(l->cgroup_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (l->cgroup_fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", l->cgroup_path);
+        return 0;
+}
+
 static int launcher_spawn(Launcher *l) {
         const Settings *s = l->settings;
         int pair[2];
@@ -1553,10 +1577,28 @@ static int launcher_spawn(Launcher *l) {
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
         };
+        if (l->cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) l->cgroup_fd;
+        }
 
         fflush(stdout);
         fflush(stderr);
         pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && l->cgroup_fd >= 0 && IN_SET(errno, EINVAL, E2BIG, EOPNOTSUPP)) {
+                /* A kernel without CLONE_INTO_CGROUP (before 5.7): moved into it once made. */
+                log_debug_errno(errno, "Cannot clone into the machine's cgroup, moving it there: %m");
+                args.flags &= ~(uint64_t) CLONE_INTO_CGROUP;
+                args.cgroup = 0;
+                pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+                if (pid > 0) {
+                        int r = cgroup_attach(l->cgroup_path, pid);
+                        if (r < 0) {
+                                (void) kill(pid, SIGKILL);
+                                return log_error_errno(r, "Failed to move the machine into %s: %m", l->cgroup_path);
+                        }
+                }
+        }
         if (pid < 0)
                 return log_error_errno(errno, "Failed to create the machine's namespaces: %m");
 
@@ -1594,6 +1636,7 @@ int launcher_run(Settings *s) {
                 .slave_fd = -EBADF,
                 .userns_fd = -EBADF,
                 .range_lock_fd = -EBADF,
+                .cgroup_fd = -EBADF,
                 .plan.idmap_fd = -EBADF,
         };
         int r;
@@ -1630,7 +1673,7 @@ int launcher_run(Settings *s) {
                                    l.machine);
         }
 
-        if (launcher_spawn(&l) < 0)
+        if (launcher_precreate_cgroup(&l) < 0 || launcher_spawn(&l) < 0)
                 return EXIT_FAILURE;
 
         /* The child sets the machine up and pivots into its root; registration and the cgroup come
