@@ -294,7 +294,10 @@ half_made_machine() {
         "$BERTH" shell shslow cat /etc/berth-marker >"$TEST_TMP/slow" 2>&1 &
         s=$!
         sleep 1 && kill -0 $s && test ! -s "$TEST_TMP/slow" || return 1
-        cat "$TEST_TMP/passwd2" > "$R2/etc/passwd" && rm "$R2/etc/passwd" && cp "$TEST_TMP/passwd2" "$R2/etc/passwd" &&
+        # The launcher reads the passwd through the fifo; berth shell, once it may enter, reads
+        # the file that replaced it in one rename (never a missing or half-written one).
+        cat "$TEST_TMP/passwd2" > "$R2/etc/passwd" && cp "$TEST_TMP/passwd2" "$R2/etc/passwd.new" &&
+        mv "$R2/etc/passwd.new" "$R2/etc/passwd" &&
         wait $s && expect_eq "$(cat $TEST_TMP/slow)" marker2
 }
 test_expect_success 'a machine berth run is still setting up is waited for, never entered half-made' 'half_made_machine'
