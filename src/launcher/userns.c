@@ -179,6 +179,21 @@ static int range_file_create(int dir, const char *machine, uint32_t base, uint32
         return TAKE_FD(fd);
 }
 
+/* The directory, its lock held, and the ranges of running machines. */
+static int ranges_open_held(int *ret_dir, int *ret_lock, HeldRange **ret_held, size_t *ret_n) {
+        int r = ranges_dir_open(ret_dir, ret_lock);
+        if (r < 0)
+                return r;
+        return collect_held(*ret_dir, ret_held, ret_n);
+}
+
+static const HeldRange *held_overlapping(const HeldRange *held, size_t n, uint32_t base, uint32_t range) {
+        for (size_t i = 0; i < n; i++)
+                if (uid_ranges_overlap(base, range, held[i].base, held[i].range))
+                        return &held[i];
+        return NULL;
+}
+
 int uid_ranges_clean_stale(void) {
         _cleanup_close_ int dir = -EBADF, lock = -EBADF;
         _cleanup_free_ HeldRange *held = NULL;
@@ -187,10 +202,7 @@ int uid_ranges_clean_stale(void) {
         /* Nothing to do, cheaply, where no machine ever had a range. */
         if (access(UID_RANGES_DIR, F_OK) < 0)
                 return 0;
-        int r = ranges_dir_open(&dir, &lock);
-        if (r < 0)
-                return r;
-        return collect_held(dir, &held, &n_held);
+        return ranges_open_held(&dir, &lock, &held, &n_held);
 }
 
 int uid_range_pick(const char *machine, uint32_t range, uint32_t *ret_shift) {
@@ -199,18 +211,12 @@ int uid_range_pick(const char *machine, uint32_t range, uint32_t *ret_shift) {
         size_t n_held = 0;
         int r;
 
-        r = ranges_dir_open(&dir, &lock);
-        if (r < 0)
-                return r;
-        r = collect_held(dir, &held, &n_held);
+        r = ranges_open_held(&dir, &lock, &held, &n_held);
         if (r < 0)
                 return r;
         for (unsigned n = 0; n < 1024; n++) {
                 uint32_t cand = uid_range_candidate(machine, n);
-                bool taken = false;
-                for (size_t i = 0; i < n_held && !taken; i++)
-                        taken = uid_ranges_overlap(cand, range, held[i].base, held[i].range);
-                if (taken || range_has_host_ids(cand, range))
+                if (held_overlapping(held, n_held, cand, range) || range_has_host_ids(cand, range))
                         continue;
                 int fd = range_file_create(dir, machine, cand, range);
                 if (fd == -EBUSY)
@@ -228,18 +234,15 @@ int uid_range_lock(const char *machine, uint32_t shift, uint32_t range, char **r
         size_t n_held = 0;
         int r;
 
-        r = ranges_dir_open(&dir, &lock);
+        r = ranges_open_held(&dir, &lock, &held, &n_held);
         if (r < 0)
                 return r;
-        r = collect_held(dir, &held, &n_held);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n_held; i++)
-                if (uid_ranges_overlap(shift, range, held[i].base, held[i].range)) {
-                        if (ret_holder)
-                                *ret_holder = strdup(held[i].name);
-                        return -EBUSY;
-                }
+        const HeldRange *h = held_overlapping(held, n_held, shift, range);
+        if (h) {
+                if (ret_holder)
+                        *ret_holder = strdup(h->name);
+                return -EBUSY;
+        }
         return range_file_create(dir, machine, shift, range);
 }
 

@@ -50,8 +50,9 @@ static int parse(Settings *s, const char *const *args) {
         return r;
 }
 
-/* Parses args and builds the plan for them; one test point. */
-static bool build_at(int line, MountPlan *p, const char *const *args, bool cgroup_unified) {
+/* Parses args and builds the plan for them (userns: for a machine with a user namespace, its
+ * image idmapped with idmap_image); one test point. */
+static bool build_with_at(int line, MountPlan *p, const char *const *args, bool cgroup_unified, bool userns, bool idmap_image) {
         Settings s;
         int r = parse(&s, args);
 
@@ -63,13 +64,16 @@ static bool build_at(int line, MountPlan *p, const char *const *args, bool cgrou
                         .runtime_dir = PLAN_RUNTIME_DIR,
                         .inaccessible_dir = PLAN_INACCESSIBLE_DIR,
                         .cgroup_unified = cgroup_unified,
+                        .userns = userns,
+                        .idmap_image = idmap_image,
                 };
                 r = mount_plan_build(p, &c);
         }
         settings_done(&s);
-        return tap_int_eq(r, 0, __FILE__, line, "plan for '%s' builds", args_show(args));
+        return tap_int_eq(r, 0, __FILE__, line, "%splan for '%s' builds", userns ? "userns " : "", args_show(args));
 }
-#define build(p, args, cgroup_unified) build_at(__LINE__, p, args, cgroup_unified)
+#define build(p, args, cgroup_unified) build_with_at(__LINE__, p, args, cgroup_unified, false, false)
+#define build_userns(p, args, idmap_image) build_with_at(__LINE__, p, args, true, true, idmap_image)
 
 /* Index of the first op of type onto target, or -1. */
 static int find_op(const MountPlan *p, MountOpType type, const char *target) {
@@ -283,28 +287,6 @@ static void test_private_network(void) {
         }
         mount_plan_done(&p);
 }
-
-static bool build_userns_at(int line, MountPlan *p, const char *const *args, bool idmap_image) {
-        Settings s;
-        int r = parse(&s, args);
-
-        *p = (MountPlan) {};
-        if (r == 0) {
-                MountPlanContext c = {
-                        .settings = &s,
-                        .directory = PLAN_DIRECTORY,
-                        .runtime_dir = PLAN_RUNTIME_DIR,
-                        .inaccessible_dir = PLAN_INACCESSIBLE_DIR,
-                        .cgroup_unified = true,
-                        .userns = true,
-                        .idmap_image = idmap_image,
-                };
-                r = mount_plan_build(p, &c);
-        }
-        settings_done(&s);
-        return tap_int_eq(r, 0, __FILE__, line, "userns plan for '%s' builds", args_show(args));
-}
-#define build_userns(p, args, idmap_image) build_userns_at(__LINE__, p, args, idmap_image)
 
 static bool in_userns(const MountPlan *p, MountOpType type, const char *target) {
         const MountOp *o = op_at(p, find_op(p, type, target));
