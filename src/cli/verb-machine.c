@@ -78,6 +78,8 @@ static const char start_usage[] =
         "berth-NAME.service confined by systemd's own sandboxing (RootDirectory= the image,\n"
         "PrivateUsers=, PrivateDevices=, ProtectProc=invisible, ...), registered with machined.\n"
         "Where systemd has no PrivatePIDs= (before 257), under berth's launcher instead.\n"
+        "Under berth's launcher (booted, or a COMMAND before systemd 257) the machine has a user\n"
+        "namespace with a UID range of its own (-U); --private-users=no turns that off.\n"
         "It takes -D, --bind, --bind-ro, --tmpfs, --inaccessible, --read-only, -E, --chdir, -u,\n"
         "--uuid, --capability, --drop-capability, --private-network, --slice, --register,\n"
         "--set-credential, --load-credential.\n"
