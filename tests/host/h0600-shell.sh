@@ -293,12 +293,17 @@ half_made_machine() {
         expect_eq $rc 1 && expect_eq "$err" "Machine shslow is still being set up; try again." || return 1
         "$BERTH" shell shslow cat /etc/berth-marker >"$TEST_TMP/slow" 2>&1 &
         s=$!
-        sleep 1 && kill -0 $s && test ! -s "$TEST_TMP/slow" || return 1
-        # The launcher reads the passwd through the fifo; berth shell, once it may enter, reads
-        # the file that replaced it in one rename (never a missing or half-written one).
-        cat "$TEST_TMP/passwd2" > "$R2/etc/passwd" && cp "$TEST_TMP/passwd2" "$R2/etc/passwd.new" &&
+        sleep 1 && kill -0 $s && test ! -s "$TEST_TMP/slow" || { echo "berth shell did not wait: $(cat "$TEST_TMP/slow")"; return 1; }
+        # The launcher is blocked opening the fifo. A regular passwd replaces the fifo's name
+        # first (one rename), and only then is the launcher fed through a second name of the
+        # fifo: berth shell, which refuses a passwd that is not a regular file, may enter as
+        # soon as the launcher goes on, and must never find the fifo there.
+        ln "$R2/etc/passwd" "$TEST_TMP/passwd.fifo" && cp "$TEST_TMP/passwd2" "$R2/etc/passwd.new" &&
         mv "$R2/etc/passwd.new" "$R2/etc/passwd" &&
-        wait $s && expect_eq "$(cat $TEST_TMP/slow)" marker2
+        timeout 10 sh -c "cat \"$TEST_TMP/passwd2\" > \"$TEST_TMP/passwd.fifo\"" || return 1
+        wait $s
+        rc=$?
+        expect_eq "$rc: $(cat $TEST_TMP/slow)" "0: marker2"
 }
 test_expect_success 'a machine berth run is still setting up is waited for, never entered half-made' 'half_made_machine'
 
