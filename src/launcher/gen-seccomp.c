@@ -377,7 +377,7 @@ static void emit_group_comment(FILE *out, const FilterGroup *g, const ArchSet *s
 static int emit_program(FILE *out, const char *name, scmp_filter_ctx ctx, bool little_endian,
                         size_t *ret_n) {
         _cleanup_free_ uint8_t *bpf = NULL;
-        size_t size;
+        size_t size = 0;
         int r;
 
         r = filter_export(ctx, &bpf, &size);

@@ -71,7 +71,7 @@ static int read_input(const char *path, uint8_t **ret, size_t *ret_size) {
 /* Runs the target on one file in a child; returns whether it came back cleanly. */
 static bool replay_file(const char *path, const char *shown) {
         _cleanup_free_ uint8_t *data = NULL;
-        size_t size;
+        size_t size = 0;
         int r, status;
 
         r = read_input(path, &data, &size);
