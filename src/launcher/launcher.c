@@ -1243,14 +1243,20 @@ static int launcher_setup_runtime(Launcher *l) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up %s/machines/%s: %m", RUNTIME_DIR, l->machine);
 
+        /* The root is set up on one directory that all machines share: each mounts it there in
+         * a mount namespace of its own, so that a start makes and removes no directory for it. */
         int dfd = l->runtime->dir_fd;
-        if (asprintf(&l->staging, "%s/root", l->runtime->path) < 0 ||
-            asprintf(&l->inaccessible, "%s/inaccessible", l->runtime->path) < 0 ||
-            asprintf(&l->ephemeral, "%s/ephemeral", l->runtime->path) < 0)
+        l->staging = strdup(RUNTIME_STAGING_DIR);
+        if (!l->staging || asprintf(&l->inaccessible, "%s/inaccessible", l->runtime->path) < 0)
                 return log_oom();
-        if ((r = make_dir_at(dfd, "root", 0755)) < 0 || (r = make_dir_at(dfd, "inaccessible", 0755)) < 0 ||
-            (r = make_dir_at(dfd, "ephemeral", 0700)) < 0)
+        if ((r = make_dir_at(dfd, "inaccessible", 0755)) < 0)
                 return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
+        if (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY) {
+                if (asprintf(&l->ephemeral, "%s/ephemeral", l->runtime->path) < 0)
+                        return log_oom();
+                if ((r = make_dir_at(dfd, "ephemeral", 0700)) < 0)
+                        return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
+        }
 
         /* The nodes masked paths are covered with. */
         _cleanup_close_ int ifd = openat(dfd, "inaccessible", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

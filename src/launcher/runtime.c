@@ -121,6 +121,8 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
         if (mkdir(MACHINES_RUNTIME_DIR, 0711) < 0 && errno != EEXIST)
                 return -errno;
         (void) chmod(MACHINES_RUNTIME_DIR, 0711);
+        if (mkdir(RUNTIME_STAGING_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
         if (asprintf(&path, MACHINES_RUNTIME_DIR "/%s", machine) < 0)
                 return -ENOMEM;
 

@@ -5,7 +5,11 @@
 
 /* A machine's runtime directory, /run/berth/machines/NAME, held by a lock for as
  * long as the machine runs. What a killed launcher leaves there (overlay upper
- * layers, the staging directory, its cgroup) is removed by the next start. */
+ * layers, its cgroup) is removed by the next start. */
+
+/* Where a machine's root is put together, in a mount namespace of the machine's own (or of its
+ * supervisor's): one directory for all, never mounted on in the host's namespace. */
+#define RUNTIME_STAGING_DIR RUNTIME_DIR "/staging"
 typedef struct Runtime {
         char *path;
         int dir_fd;
