@@ -240,6 +240,11 @@ static int setup_root(Launcher *l) {
                 r = overlay_options(lower, upper, work, &opts);
                 if (r < 0)
                         return log_oom();
+                /* The layer is thrown away with the machine: overlayfs need not sync it to its
+                 * file system, at every sync in the machine nor when it is unmounted. */
+                _cleanup_free_ char *volatile_opts = NULL;
+                if (asprintf(&volatile_opts, "%s,volatile", opts) < 0)
+                        return log_oom();
 
                 /* --volatile=overlay keeps its layer in memory. -x keeps it in the runtime directory,
                  * unless that lies inside the image itself (overlayfs refuses overlapping layers):
@@ -250,7 +255,7 @@ static int setup_root(Launcher *l) {
                                 return log_error_errno(errno, "Failed to mount a tmpfs on %s: %m", l->ephemeral);
                         if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(work, 0700) < 0 && errno != EEXIST))
                                 return log_error_errno(errno, "Failed to create the overlay layer in %s: %m", l->ephemeral);
-                        if (mount("overlay", staging, "overlay", 0, opts) >= 0)
+                        if (mount("overlay", staging, "overlay", 0, volatile_opts) >= 0)
                                 return 0;
                         if (tmpfs || (errno != ELOOP && errno != EINVAL))
                                 return log_error_errno(errno, "Failed to mount an overlay over %s: %m", l->directory);

@@ -20,6 +20,14 @@ test_expect_success '-x: the layer lives in /run/berth while the machine runs' '
         out=$(brun -x -M eph -D "$R" /bin/sh -c "echo x > /written; grep \" / overlay\" /proc/mounts | grep -c upperdir=/run/berth/machines/eph/ephemeral") &&
         expect_eq "$out" 1 && no_leftovers
 '
+# The layer is thrown away: overlayfs is told not to sync it (its "volatile" option), which
+# /proc/mounts shows as fsync=volatile.
+test_expect_success '-x and --volatile=overlay: the throw-away layer is never synced' '
+        out=$(brun -x -D "$R" /bin/sh -c "grep \" / overlay\" /proc/mounts | grep -c fsync=volatile") &&
+        expect_eq "$out" 1 &&
+        out=$(brun --volatile=overlay -D "$R" /bin/sh -c "grep \" / overlay\" /proc/mounts | grep -c fsync=volatile") &&
+        expect_eq "$out" 1 && no_leftovers
+'
 test_expect_success '-x: two ephemeral machines of one image run at once' '
         $BRUN -x -D "$R" sleep 2 & p1=$!
         $BRUN -x -D "$R" sleep 2 & p2=$!
