@@ -28,6 +28,7 @@
 #include "cgroup.h"
 #include "fd-util.h"
 #include "image.h"
+#include "host-limits.h"
 #include "journal-link.h"
 #include "launcher.h"
 #include "log.h"
@@ -1683,6 +1684,9 @@ int launcher_run(Settings *s) {
                         log_notice("Machine %s has no user namespace: its root is root on the host. Use -U for an unprivileged UID range.",
                                    l.machine);
         }
+
+        if (s->start_mode == START_BOOT)
+                warn_about_boot_limits();
 
         if (launcher_precreate_cgroup(&l) < 0 || launcher_spawn(&l) < 0)
                 return EXIT_FAILURE;

@@ -64,6 +64,32 @@ test_expect_success '--link-journal=host keeps the machine'"'"'s journal in the 
         ls /var/log/journal/$id | grep -q "\.journal$" &&
         journalctl -D /var/log/journal/$id --no-pager -q | grep -q "Reached target"
 '
+# Every machine's inotify instances count against the host's root: berth warns before a boot
+# that would run out of them. A process of the test's holds all but 4 of those left, for as long
+# as one berth run -b of an init that exits at once takes.
+test_expect_success 'a boot that root'"'"'s inotify instances leave no room for is warned about, in one line' '
+        R=$TEST_TMP/initroot && make_busybox_root "$R" && rm "$R/usr/bin/init" &&
+        printf "#!/bin/sh\nexit 0\n" > "$R/usr/bin/init" && chmod +x "$R/usr/bin/init" &&
+        out=$(brun -D "$R" -b 2>&1) && expect_eq "$out" "" &&
+        max=$(cat /proc/sys/fs/inotify/max_user_instances) &&
+        used=$(find /proc/[0-9]*/fd -lname anon_inode:inotify 2>/dev/null | wc -l) &&
+        hold=$((max - used - 4)) || return 1
+        python3 -c "
+import ctypes, resource, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+libc = ctypes.CDLL(None, use_errno=True)
+fds = [libc.inotify_init1(0) for _ in range(int(sys.argv[1]))]
+print(\"held\" if min(fds + [0]) >= 0 else \"failed\", flush=True)
+time.sleep(float(sys.argv[2]))" $hold 5 > "$TEST_TMP/held" 2>&1 & holder=$!
+        wait_for "test -s $TEST_TMP/held" 5 && expect_eq "$(cat "$TEST_TMP/held")" held &&
+        out=$(brun -D "$R" -b 2>&1); rc=$?
+        kill $holder; wait $holder
+        expect_eq $rc 0 && expect_eq "$(echo "$out" | wc -l)" 1 &&
+        case "$out" in
+        *"inotify instances of fs.inotify.max_user_instances=$max"*"sysctl fs.inotify.max_user_instances="*) ;;
+        *) echo "warning: $out"; false ;;
+        esac
+'
 test_expect_success 'SIGKILL to berth takes the machine with it; the next start cleans up' '
         boot bootm5 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
         kill -KILL $pid; wait $pid
