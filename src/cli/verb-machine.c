@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "host-limits.h"
 #include "fd-util.h"
 #include "image.h"
 #include "mount-plan.h"
@@ -445,6 +446,8 @@ int verb_start(int argc, char **argv) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to look up image '%s': %m", name), 1;
         }
+        /* The unit's berth warns too, but into the journal. */
+        warn_about_boot_limits();
         if (argc == 2)
                 return start_template(bus, name) < 0 ? 1 : 0;
         if (s.properties)

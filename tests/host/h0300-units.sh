@@ -98,4 +98,25 @@ test_expect_success 'a machine that fails to start: berth start says why and sho
         systemctl reset-failed berth@broken.service 2>/dev/null
         test $rc -ne 0 && expect_contains "Failed to start berth@broken.service" "$out" && expect_contains "os-release" "$out"
 '
+# Every machine's inotify instances count against the host's root. A process of the test's holds
+# all but 4 of those left while berth start tries the broken image again: berth start says so on
+# its own terminal (the unit's berth only into the journal).
+test_expect_success 'berth start warns on its terminal when root'"'"'s inotify instances leave no room for a booted machine' '
+        mkdir -p /var/lib/machines/broken/usr && test_when_finished "rm -rf /var/lib/machines/broken" &&
+        max=$(cat /proc/sys/fs/inotify/max_user_instances) &&
+        used=$(find /proc/[0-9]*/fd -lname anon_inode:inotify 2>/dev/null | wc -l) &&
+        hold=$((max - used - 4)) || return 1
+        python3 -c "
+import ctypes, resource, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+libc = ctypes.CDLL(None, use_errno=True)
+fds = [libc.inotify_init1(0) for _ in range(int(sys.argv[1]))]
+print(\"held\" if min(fds + [0]) >= 0 else \"failed\", flush=True)
+time.sleep(float(sys.argv[2]))" $hold 10 > "$TEST_TMP/held" 2>&1 & holder=$!
+        wait_for "test -s $TEST_TMP/held" 5 && expect_eq "$(cat "$TEST_TMP/held")" held || { kill $holder; return 1; }
+        out=$("$BERTH" start broken 2>&1)
+        kill $holder; wait $holder
+        systemctl reset-failed berth@broken.service 2>/dev/null
+        expect_contains "inotify instances of fs.inotify.max_user_instances=$max" "$out"
+'
 test_done
