@@ -38,7 +38,7 @@ static bool counts_against_root(int pid_fd, const char *own_userns) {
 /* Adds the watches of one inotify instance, from its fdinfo ("inotify wd:..." per watch). */
 static unsigned watches_of(int pid_fd, const char *fd_name) {
         _cleanup_free_ char *info = NULL;
-        char path[64];
+        char path[sizeof("fdinfo/") + 256];
         unsigned n = 0;
 
         snprintf(path, sizeof(path), "fdinfo/%s", fd_name);
