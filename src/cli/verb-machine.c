@@ -21,6 +21,7 @@
 #include "transient.h"
 #include "unit-file.h"
 #include "log.h"
+#include "machine-peek.h"
 #include "machined.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -579,12 +580,48 @@ static char **machine_addresses(sd_bus *bus, const char *name) {
         return TAKE_PTR(l);
 }
 
+/* A machine as berth list shows it. */
+typedef struct ListEntry {
+        const char *name, *class, *service, *path;
+        char *unit;
+        uint32_t leader;
+        bool answered;
+} ListEntry;
+
+/* The reply to GetAll of a machine's properties: its unit and leader. */
+static int on_machine_properties(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        ListEntry *e = userdata;
+        const char *key;
+
+        e->answered = true;
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                return 0;
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                if (sd_bus_message_read(m, "s", &key) < 0)
+                        return 0;
+                if (streq(key, "Unit")) {
+                        const char *u;
+                        if (sd_bus_message_read(m, "v", "s", &u) < 0)
+                                return 0;
+                        free(e->unit);
+                        e->unit = isempty(u) ? NULL : strdup(u);
+                } else if (streq(key, "Leader")) {
+                        if (sd_bus_message_read(m, "v", "u", &e->leader) < 0)
+                                return 0;
+                } else if (sd_bus_message_skip(m, "v") < 0)
+                        return 0;
+                if (sd_bus_message_exit_container(m) < 0)
+                        return 0;
+        }
+        return 0;
+}
+
 int verb_list(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *name, *class, *service, *path;
-        size_t n = 0;
+        _cleanup_free_ ListEntry *entries = NULL;
+        size_t n = 0, allocated = 0;
         int i, r;
 
         i = parse_common(argc, argv,
@@ -603,27 +640,78 @@ int verb_list(int argc, char **argv) {
         r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
         if (r < 0)
                 return log_error_errno(r, "Failed to parse the machine list: %m"), 1;
+        for (;;) {
+                ListEntry e = {};
+                r = sd_bus_message_read(reply, "(ssso)", &e.name, &e.class, &e.service, &e.path);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to parse the machine list: %m"), 1;
+                if (r == 0)
+                        break;
+                if (n == allocated) {
+                        allocated = allocated ? allocated * 2 : 16;
+                        ListEntry *more = reallocarray(entries, allocated, sizeof(ListEntry));
+                        if (!more)
+                                return log_oom(), 1;
+                        entries = more;
+                }
+                entries[n++] = e;
+        }
 
+        /* All machines' properties are asked for at once, and the answers taken as they come:
+         * one round trip for all, not one for each. */
+        sd_bus_slot **slots = calloc(n ?: 1, sizeof(sd_bus_slot *));
+        if (!slots)
+                return log_oom(), 1;
+        size_t pending = 0;
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+                if (sd_bus_message_new_method_call(bus, &call, MACHINED_SERVICE, entries[k].path,
+                                                   "org.freedesktop.DBus.Properties", "GetAll") < 0 ||
+                    sd_bus_message_append(call, "s", MACHINED_MACHINE) < 0 ||
+                    sd_bus_call_async(bus, &slots[k], call, on_machine_properties, &entries[k], 0) < 0)
+                        entries[k].answered = true;
+                else
+                        pending++;
+        }
+        while (pending > 0) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        break;
+                pending = 0;
+                for (size_t k = 0; k < n; k++)
+                        pending += !entries[k].answered;
+                if (r == 0 && pending > 0 && sd_bus_wait(bus, UINT64_MAX) < 0)
+                        break;
+        }
+        for (size_t k = 0; k < n; k++)
+                sd_bus_slot_unref(slots[k]);
+        free(slots);
+
+        /* Root reads the OS and the addresses itself, through the leader; machined forks into
+         * each machine for them, one after the other. */
+        bool peek = geteuid() == 0;
         if (arg_json)
                 printf("[");
         else if (arg_legend)
                 printf("%-24s %-10s %-8s %-32s %-18s %s\n", "MACHINE", "CLASS", "SERVICE", "UNIT", "ADDRESSES", "OS");
-        while ((r = sd_bus_message_read(reply, "(ssso)", &name, &class, &service, &path)) > 0) {
-                _cleanup_free_ char *unit = NULL, *os = NULL;
+        for (size_t k = 0; k < n; k++) {
+                const ListEntry *e = &entries[k];
+                _cleanup_free_ char *os = NULL;
                 _cleanup_strv_free_ char **addresses = NULL;
-                (void) sd_bus_get_property_string(bus, MACHINED_SERVICE, path, MACHINED_MACHINE, "Unit", NULL, &unit);
-                os = machine_os(bus, name);
-                addresses = machine_addresses(bus, name);
+                if (!peek || e->leader == 0 || machine_peek_os(e->leader, &os) < 0)
+                        os = machine_os(bus, e->name);
+                if (!peek || e->leader == 0 || machine_peek_addresses(e->leader, &addresses) < 0)
+                        addresses = machine_addresses(bus, e->name);
                 if (arg_json) {
-                        printf("%s{\"name\":", n > 0 ? "," : "");
-                        json_string(name);
+                        printf("%s{\"name\":", k > 0 ? "," : "");
+                        json_string(e->name);
                         printf(",\"class\":");
-                        json_string(class);
+                        json_string(e->class);
                         printf(",\"service\":");
-                        json_string(service);
+                        json_string(e->service);
                         printf(",\"unit\":");
-                        if (unit)
-                                json_string(unit);
+                        if (e->unit)
+                                json_string(e->unit);
                         else
                                 printf("null");
                         printf(",\"os\":");
@@ -642,12 +730,12 @@ int verb_list(int argc, char **argv) {
                         char first[INET6_ADDRSTRLEN + 8];
                         snprintf(first, sizeof(first), "%s%s", addresses ? addresses[0] : "-",
                                  strv_length(addresses) > 1 ? " ..." : "");
-                        printf("%-24s %-10s %-8s %-32s %-18s %s\n", name, class, service, unit ?: "-", first, os ?: "-");
+                        printf("%-24s %-10s %-8s %-32s %-18s %s\n", e->name, e->class, e->service, e->unit ?: "-", first,
+                               os ?: "-");
                 }
-                n++;
         }
-        if (r < 0)
-                return log_error_errno(r, "Failed to parse the machine list: %m"), 1;
+        for (size_t k = 0; k < n; k++)
+                free(entries[k].unit);
         if (arg_json)
                 printf("]\n");
         else if (arg_legend)

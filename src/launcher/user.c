@@ -134,9 +134,7 @@ int user_resolve(const char *name, UserRecord *ret) {
         return user_record_from_files(passwd, group, name, ret);
 }
 
-/* Reads a file of the machine's: a regular file only, so that a FIFO or a device planted
- * there cannot make the caller wait or read something endless. NULL if there is none. */
-static int read_file_in_root(int root_fd, const char *path, char **ret) {
+int read_regular_file_in_root(int root_fd, const char *path, char **ret) {
         _cleanup_close_ int fd = openat_in_root(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
         struct stat st;
 
@@ -156,10 +154,10 @@ int user_resolve_in_root(int root_fd, const char *name, UserRecord *ret) {
         _cleanup_free_ char *passwd = NULL, *group = NULL;
         int r;
 
-        r = read_file_in_root(root_fd, "/etc/passwd", &passwd);
+        r = read_regular_file_in_root(root_fd, "/etc/passwd", &passwd);
         if (r < 0)
                 return r;
-        r = read_file_in_root(root_fd, "/etc/group", &group);
+        r = read_regular_file_in_root(root_fd, "/etc/group", &group);
         if (r < 0)
                 return r;
         return user_record_from_files(passwd, group, name, ret);

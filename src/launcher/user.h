@@ -32,3 +32,8 @@ int user_resolve(const char *name, UserRecord *ret);
  * inside it: no symbolic link in that tree leads out of it. -EBADFD if one of them is not a
  * regular file. */
 int user_resolve_in_root(int root_fd, const char *name, UserRecord *ret);
+
+/* Reads a file of a machine's, PATH resolved inside ROOT_FD: a regular file only, so that a FIFO
+ * or a device planted there cannot make the caller wait or read something endless. NULL and 0
+ * if there is none. */
+int read_regular_file_in_root(int root_fd, const char *path, char **ret);

@@ -40,6 +40,21 @@ import json,sys
 m=[x for x in json.load(sys.stdin) if x[\"name\"]==\"$M\"][0]
 assert m[\"class\"]==\"container\" and m[\"unit\"]==\"berth@$M.service\" and \"10.11.12.13\" in m[\"addresses\"], m"
 '
+# Root reads a machine's OS and addresses itself, through its leader (machined forks into each
+# machine for them, one after the other); a user gets them from machined. Both say the same,
+# an address added inside, an os-release only in /usr/lib, and an os-release that is a FIFO too.
+test_expect_success 'berth list as root reads the OS and addresses itself; a user gets the same from machined' '
+        inside ip addr replace 10.11.12.14/32 dev lo && inside ip addr replace fd00:1234::5/128 dev lo &&
+        test_when_finished "inside ip addr del 10.11.12.14/32 dev lo; inside ip addr del fd00:1234::5/128 dev lo" &&
+        as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; } &&
+        expect_eq "$("$BERTH" list --json)" "$(as_user "$BERTH" list --json)" &&
+        expect_eq "$("$BERTH" list)" "$(as_user "$BERTH" list)" &&
+        expect_contains "fd00:1234::5" "$("$BERTH" list --json)" &&
+        inside mv /etc/os-release /etc/os-release.away && test_when_finished "inside mv /etc/os-release.away /etc/os-release" &&
+        expect_eq "$("$BERTH" list --json)" "$(as_user "$BERTH" list --json)" && expect_contains "Debian" "$("$BERTH" list)" &&
+        inside mkfifo /etc/os-release && test_when_finished "inside rm -f /etc/os-release" &&
+        out=$(timeout 10 "$BERTH" list) && expect_contains "$M " "$out"
+'
 test_expect_success 'berth list shows machines berth did not start' '
         sleep 100 & other=$!
         busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager \
