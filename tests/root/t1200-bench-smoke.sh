@@ -30,4 +30,22 @@ test_expect_success 'the table names every tool' '
                 expect_contains "$t " "$out" || return 1
         done
 '
+test_expect_success 'bench/run ephemeral (a small image): berth -x, berth, systemd-nspawn -x timed' '
+        "$BENCH" ephemeral --iterations=2 --files=20 --no-install --berth="$BERTH" --output="$TEST_TMP/e.json" >"$TEST_TMP/eout" &&
+        python3 - "$TEST_TMP/e.json" <<-\EOF_PY
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	rows = {t["tool"]: t for t in r["tools"]}
+	assert sorted(rows) == ["berth", "berth -x", "systemd-nspawn -x"], sorted(rows)
+	for t in rows.values():
+	    assert t["status"] == "ok" and t["n"] == 2 and t["median_ms"] > 0 and "ratio" in t, t
+	assert rows["berth"]["target"] == 1.3, rows["berth"]
+	EOF_PY
+'
+test_expect_success 'bench/run --help names every measurement' '
+        out=$("$BENCH" --help) &&
+        for m in start-exit ephemeral register unit-start boot memory scale; do
+                expect_contains "    $m " "$out" || return 1
+        done
+'
 test_done
