@@ -853,8 +853,8 @@ static int on_request_stop(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 static int notify_process(Launcher *l);
 
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
-        Launcher *l = userdata;
+/* The machine's PID 1 has exited: what it wrote and said last is taken in. */
+static void launcher_child_exited(Launcher *l, const siginfo_t *si) {
         l->exit_info = *si;
         l->exited = true;
         /* What the machine said just before it exited is not lost to the order of events. */
@@ -863,7 +863,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                         ;
         if (l->forward)
                 (void) pty_forward_drain(l->forward, 5 * 1000 * 1000);
-        else if (l->console_source)
+        else if (l->console_source || (!l->event && l->master_fd >= 0 && l->console_mode != CONSOLE_READ_ONLY))
                 /* What the machine wrote last; the master is non-blocking. */
                 for (unsigned i = 0; i < 1024; i++) {
                         char buf[4096];
@@ -873,6 +873,11 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                         if (l->console_mode == CONSOLE_PIPE)
                                 (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
                 }
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Launcher *l = userdata;
+        launcher_child_exited(l, si);
         /* Attached, the bus would be closed as the loop exits, before the machine is unregistered. */
         if (l->bus)
                 (void) sd_bus_detach_event(l->bus);
@@ -892,8 +897,7 @@ static int on_forward(PtyForward *f, int rcode, void *userdata) {
 /* A console nobody interacts with: in passive mode its output is dropped, in pipe mode it is
  * copied to stdout, which the payload shares and so must stay blocking. Either way it never
  * fills up and stalls the machine. */
-static int on_console_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Launcher *l = userdata;
+static void console_output(Launcher *l, int fd) {
         char buf[4096];
 
         ssize_t n = read(fd, buf, sizeof(buf));
@@ -901,11 +905,166 @@ static int on_console_output(sd_event_source *s, int fd, uint32_t revents, void 
                 /* No slave open right now (a booted init re-opens its console); poll again later. */
                 struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
                 nanosleep(&ts, NULL);
-                return 0;
+                return;
         }
         if (n > 0 && l->console_mode == CONSOLE_PIPE)
                 (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
+}
+
+static int on_console_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        console_output(userdata, fd);
         return 0;
+}
+
+/* A machine that needs nothing of libsystemd's while it runs: not registered (no bus), and no
+ * terminal to forward (a passive or pipe console, or a read-only one onto a stdout that is no
+ * terminal). Its berth waits with poll() instead of sd-event, and so loads libsystemd only to
+ * pass a notification on to a $NOTIFY_SOCKET of its own (see libsystemd-lazy.c): a millisecond
+ * less for every such berth run. */
+static bool launcher_plain(const Launcher *l) {
+        if (l->bus)
+                return false;
+        if (l->master_fd < 0 || IN_SET(l->console_mode, CONSOLE_PASSIVE, CONSOLE_PIPE))
+                return true;
+        return l->console_mode == CONSOLE_READ_ONLY && !isatty(STDOUT_FILENO);
+}
+
+/* The console's output on its way to a stdout that is no terminal (read-only mode), in the
+ * plain loop: as the pty forwarder does it, through a buffer, stdout non-blocking, so that a
+ * slow reader stalls the machine's console but not berth. */
+typedef struct PlainOutput {
+        char data[16384];
+        size_t start, end;
+        bool done;             /* stdout failed, or the machine's side hung up */
+        int saved_flags;       /* stdout's flags to put back, or -1 */
+} PlainOutput;
+
+static void plain_output_flush(PlainOutput *o) {
+        while (o->start < o->end) {
+                ssize_t k = write(STDOUT_FILENO, o->data + o->start, o->end - o->start);
+                if (k < 0) {
+                        if (errno != EAGAIN && errno != EINTR) {
+                                /* stdout is gone: what the machine writes is dropped from now on */
+                                o->done = true;
+                                o->start = o->end;
+                        }
+                        break;
+                }
+                o->start += (size_t) k;
+        }
+        if (o->start == o->end)
+                o->start = o->end = 0;
+}
+
+static void plain_output_read(PlainOutput *o, int master, bool ignore_hangup) {
+        ssize_t k = read(master, o->data + o->end, sizeof(o->data) - o->end);
+        if (k > 0)
+                o->end += (size_t) k;
+        else if (k < 0 && errno == EIO && ignore_hangup) {
+                /* No slave open right now: a booted init and its gettys re-open their console. */
+                struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+        } else if (k == 0 || (errno != EAGAIN && errno != EINTR))
+                o->done = true; /* EIO: no slave open any more */
+}
+
+static int launcher_wait_plain(Launcher *l) {
+        bool read_only = l->master_fd >= 0 && l->console_mode == CONSOLE_READ_ONLY;
+        PlainOutput out = { .saved_flags = -1 };
+        int r = 0;
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0)
+                return log_error_errno(errno, "Failed to watch signals: %m");
+        if (l->master_fd >= 0)
+                (void) fcntl(l->master_fd, F_SETFL, O_NONBLOCK);
+        if (read_only) {
+                out.saved_flags = fcntl(STDOUT_FILENO, F_GETFL);
+                if (out.saved_flags >= 0 && !(out.saved_flags & O_NONBLOCK))
+                        (void) fcntl(STDOUT_FILENO, F_SETFL, out.saved_flags | O_NONBLOCK);
+                else
+                        out.saved_flags = -1;
+        }
+
+        /* A descriptor that is not there (-1) is skipped by poll(). */
+        struct pollfd p[] = {
+                { .fd = l->pidfd, .events = POLLIN },
+                { .fd = sfd, .events = POLLIN },
+                { .fd = l->notify_fd >= 0 ? l->notify_fd : -1, .events = POLLIN },
+                { .fd = l->master_fd >= 0 ? l->master_fd : -1, .events = POLLIN },
+                { .fd = -1, .events = POLLOUT },
+        };
+        for (;;) {
+                if (read_only) {
+                        /* Read the console while there is room; write stdout while there is output. */
+                        p[3].fd = !out.done && out.end < sizeof(out.data) ? l->master_fd : -1;
+                        p[4].fd = out.start < out.end ? STDOUT_FILENO : -1;
+                }
+                if (poll(p, ELEMENTSOF(p), -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = log_error_errno(errno, "Failed to wait for the machine: %m");
+                        break;
+                }
+                struct signalfd_siginfo ssi;
+                while (p[1].revents && read(sfd, &ssi, sizeof(ssi)) == sizeof(ssi))
+                        (void) on_signal(NULL, &ssi, l);
+                if (p[2].revents)
+                        (void) notify_process(l);
+                if (p[3].revents) {
+                        if (read_only)
+                                plain_output_read(&out, l->master_fd, l->settings->start_mode == START_BOOT);
+                        else
+                                console_output(l, l->master_fd);
+                }
+                if (p[4].revents)
+                        plain_output_flush(&out);
+                if (p[0].revents) {
+                        siginfo_t si = {};
+                        if (waitid(P_PIDFD, (id_t) l->pidfd, &si, WEXITED | WNOHANG) < 0) {
+                                r = log_error_errno(errno, "Failed to wait for the machine: %m");
+                                break;
+                        }
+                        if (si.si_pid != 0) {
+                                launcher_child_exited(l, &si);
+                                break;
+                        }
+                }
+        }
+
+        /* What the machine wrote last (read-only mode): drained here, for at most 5 s, as the
+         * pty forwarder does, so that a stdout nobody reads cannot keep berth. */
+        if (read_only && l->exited) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                int64_t deadline = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 5000;
+                for (;;) {
+                        plain_output_flush(&out);
+                        if (out.done)
+                                break;
+                        if (out.start < out.end) {
+                                clock_gettime(CLOCK_MONOTONIC, &ts);
+                                int64_t left = deadline - ((int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+                                struct pollfd w = { .fd = STDOUT_FILENO, .events = POLLOUT };
+                                if (left <= 0 || poll(&w, 1, (int) left) <= 0)
+                                        break;
+                                continue;
+                        }
+                        ssize_t k = read(l->master_fd, out.data, sizeof(out.data));
+                        if (k <= 0)
+                                break;
+                        out.start = 0;
+                        out.end = (size_t) k;
+                }
+        }
+        if (out.saved_flags >= 0)
+                (void) fcntl(STDOUT_FILENO, F_SETFL, out.saved_flags);
+        return r;
 }
 
 /* Reads one datagram from the notify socket and acts on it; -EAGAIN when there is none. */
@@ -1719,6 +1878,9 @@ int launcher_run(Settings *s) {
          * (what a unit of Type=notify around berth waits for). */
         if (r >= 0 && !l.child_failed && s->start_mode != START_BOOT)
                 (void) sd_notify(false, "READY=1");
+
+        if (launcher_plain(&l))
+                return launcher_wait_plain(&l) < 0 ? EXIT_FAILURE : launcher_exit_status(&l);
 
         r = sd_event_new(&l.event);
         if (r < 0)
