@@ -121,13 +121,7 @@ test_expect_success 'berth start warns on its terminal when root'"'"'s inotify i
         max=$(cat /proc/sys/fs/inotify/max_user_instances) &&
         used=$(find /proc/[0-9]*/fd -lname anon_inode:inotify 2>/dev/null | wc -l) &&
         hold=$((max - used - 4)) || return 1
-        python3 -c "
-import ctypes, resource, sys, time
-resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
-libc = ctypes.CDLL(None, use_errno=True)
-fds = [libc.inotify_init1(0) for _ in range(int(sys.argv[1]))]
-print(\"held\" if min(fds + [0]) >= 0 else \"failed\", flush=True)
-time.sleep(float(sys.argv[2]))" $hold 10 > "$TEST_TMP/held" 2>&1 & holder=$!
+        hold_inotify_instances $hold 10 "$TEST_TMP/held"
         wait_for "test -s $TEST_TMP/held" 5 && expect_eq "$(cat "$TEST_TMP/held")" held || { kill $holder; return 1; }
         out=$("$BERTH" start broken 2>&1)
         kill $holder; wait $holder

@@ -114,6 +114,19 @@ machine_leader() {
 }
 
 # Waits until $1 (a command string) succeeds, for at most $2 seconds.
+# Starts a process that holds N inotify instances for SECONDS (as much of the host root's share
+# as a test wants taken), writing "held" to FILE once it has them; its PID goes to $holder.
+hold_inotify_instances() {
+        python3 -c "
+import ctypes, resource, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+libc = ctypes.CDLL(None, use_errno=True)
+fds = [libc.inotify_init1(0) for _ in range(int(sys.argv[1]))]
+print('held' if min(fds + [0]) >= 0 else 'failed', flush=True)
+time.sleep(float(sys.argv[2]))" "$1" "$2" > "$3" 2>&1 &
+        holder=$!
+}
+
 wait_for() {
         local i
         for i in $(seq $(($2 * 10))); do

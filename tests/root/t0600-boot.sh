@@ -74,13 +74,7 @@ test_expect_success 'a boot that root'"'"'s inotify instances leave no room for 
         max=$(cat /proc/sys/fs/inotify/max_user_instances) &&
         used=$(find /proc/[0-9]*/fd -lname anon_inode:inotify 2>/dev/null | wc -l) &&
         hold=$((max - used - 4)) || return 1
-        python3 -c "
-import ctypes, resource, sys, time
-resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
-libc = ctypes.CDLL(None, use_errno=True)
-fds = [libc.inotify_init1(0) for _ in range(int(sys.argv[1]))]
-print(\"held\" if min(fds + [0]) >= 0 else \"failed\", flush=True)
-time.sleep(float(sys.argv[2]))" $hold 5 > "$TEST_TMP/held" 2>&1 & holder=$!
+        hold_inotify_instances $hold 5 "$TEST_TMP/held"
         wait_for "test -s $TEST_TMP/held" 5 && expect_eq "$(cat "$TEST_TMP/held")" held &&
         out=$(brun -D "$R" -b 2>&1); rc=$?
         kill $holder; wait $holder
