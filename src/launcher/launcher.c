@@ -1409,30 +1409,19 @@ static int launcher_setup_runtime(Launcher *l) {
                 return log_error_errno(r, "Failed to set up %s/machines/%s: %m", RUNTIME_DIR, l->machine);
 
         /* The root is set up on one directory that all machines share: each mounts it there in
-         * a mount namespace of its own, so that a start makes and removes no directory for it. */
+         * a mount namespace of its own, so that a start makes and removes no directory for it.
+         * The nodes masked paths are covered with are shared too, as systemd shares its own. */
         int dfd = l->runtime->dir_fd;
         l->staging = strdup(RUNTIME_STAGING_DIR);
-        if (!l->staging || asprintf(&l->inaccessible, "%s/inaccessible", l->runtime->path) < 0)
+        l->inaccessible = strdup(RUNTIME_INACCESSIBLE_DIR);
+        if (!l->staging || !l->inaccessible)
                 return log_oom();
-        if ((r = make_dir_at(dfd, "inaccessible", 0755)) < 0)
-                return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
         if (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY) {
                 if (asprintf(&l->ephemeral, "%s/ephemeral", l->runtime->path) < 0)
                         return log_oom();
                 if ((r = make_dir_at(dfd, "ephemeral", 0700)) < 0)
                         return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
         }
-
-        /* The nodes masked paths are covered with. */
-        _cleanup_close_ int ifd = openat(dfd, "inaccessible", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (ifd < 0 || make_dir_at(ifd, "dir", 0) < 0)
-                return log_error_errno(errno, "Failed to create inaccessible nodes: %m");
-        int f = openat(ifd, "reg", O_WRONLY | O_CREAT | O_CLOEXEC, 0);
-        if (f < 0)
-                return log_error_errno(errno, "Failed to create inaccessible nodes: %m");
-        safe_close(f);
-        (void) fchmodat(ifd, "dir", 0, 0);
-        (void) fchmodat(ifd, "reg", 0, 0);
 
         /* Work directories of the user's overlays. */
         for (size_t i = 0; i < s->n_custom_mounts; i++) {

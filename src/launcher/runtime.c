@@ -110,6 +110,49 @@ int runtime_clean_stale(void) {
         return n;
 }
 
+/* Makes the shared nodes, or puts them back as they must be: mode 0, owned by root (a machine
+ * without a user namespace is root on the host, and could have changed them). */
+static int runtime_make_inaccessible_nodes(void) {
+        if (mkdir(RUNTIME_INACCESSIBLE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        _cleanup_close_ int dfd = open(RUNTIME_INACCESSIBLE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        if (mkdirat(dfd, "dir", 0) < 0 && errno != EEXIST)
+                return -errno;
+        int f = openat(dfd, "reg", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (f < 0)
+                return -errno;
+        safe_close(f);
+        /* Anything put into the directory goes, with whatever was there in its place. */
+        _cleanup_close_ int sub = openat(dfd, "dir", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = sub >= 0 ? fdopendir(TAKE_FD(sub)) : NULL;
+        bool empty = d != NULL;
+        for (struct dirent *de; d && (de = readdir(d));)
+                if (!STR_IN_SET(de->d_name, ".", ".."))
+                        empty = false;
+        if (!empty) {
+                (void) rm_rf_at(dfd, "dir");
+                if (mkdirat(dfd, "dir", 0) < 0)
+                        return -errno;
+        }
+        static const struct { const char *name; mode_t type; } nodes[] = { { "dir", S_IFDIR }, { "reg", S_IFREG } };
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                struct stat st;
+                if (fstatat(dfd, nodes[i].name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                if ((st.st_mode & S_IFMT) != nodes[i].type)
+                        return -EBADFD;
+                if (st.st_size != 0 && nodes[i].type == S_IFREG && truncate(RUNTIME_INACCESSIBLE_DIR "/reg", 0) < 0)
+                        return -errno;
+                if ((st.st_mode & 07777) != 0 && fchmodat(dfd, nodes[i].name, 0, 0) < 0)
+                        return -errno;
+                if ((st.st_uid != 0 || st.st_gid != 0) && fchownat(dfd, nodes[i].name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
 int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
         _cleanup_free_ char *path = NULL;
         int r;
@@ -123,6 +166,9 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
         (void) chmod(MACHINES_RUNTIME_DIR, 0711);
         if (mkdir(RUNTIME_STAGING_DIR, 0755) < 0 && errno != EEXIST)
                 return -errno;
+        r = runtime_make_inaccessible_nodes();
+        if (r < 0)
+                return r;
         if (asprintf(&path, MACHINES_RUNTIME_DIR "/%s", machine) < 0)
                 return -ENOMEM;
 

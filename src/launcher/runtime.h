@@ -10,6 +10,11 @@
 /* Where a machine's root is put together, in a mount namespace of the machine's own (or of its
  * supervisor's): one directory for all, never mounted on in the host's namespace. */
 #define RUNTIME_STAGING_DIR RUNTIME_DIR "/staging"
+
+/* The nodes masked paths are covered with (bound read-only): an empty directory "dir" and an
+ * empty file "reg", both mode 0 and root's, shared by all machines as systemd's
+ * /run/systemd/inaccessible is by all services. Made by runtime_acquire(). */
+#define RUNTIME_INACCESSIBLE_DIR RUNTIME_DIR "/inaccessible"
 typedef struct Runtime {
         char *path;
         int dir_fd;

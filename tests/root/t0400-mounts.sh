@@ -43,6 +43,18 @@ test_expect_success '--inaccessible hides a file and a directory' '
         expect_eq "$out" "0
 0"
 '
+# The nodes masked paths are covered with are shared by all machines (/run/berth/inaccessible).
+# A machine without a user namespace is root on the host and could change them: each start puts
+# them back (mode 0, empty, root's).
+test_expect_success 'the shared inaccessible nodes are put back before a start' '
+        I=/run/berth/inaccessible && brun -D "$R" /bin/true && test -d $I/dir && test -f $I/reg &&
+        expect_eq "$(stat -c %a:%u:%s $I/dir $I/reg | tr "\n" " ")" "0:0:$(stat -c %s $I/dir) 0:0:0 " &&
+        chmod 755 $I/dir && echo leak > $I/dir/file && chmod 644 $I/reg && echo leak > $I/reg && chown 1000 $I/reg &&
+        mkdir -p "$R/secret" && echo s > "$R/etc/secret" &&
+        out=$(brun --inaccessible=/secret --inaccessible=/etc/secret -D "$R" /bin/sh -c "ls -A /secret; cat /etc/secret 2>&1 | wc -c") &&
+        expect_eq "$out" "0" &&
+        expect_eq "$(stat -c %a:%u:%s $I/reg)" "0:0:0" && expect_eq "$(stat -c %a:%u $I/dir)" "0:0" && test -z "$(ls -A $I/dir)"
+'
 test_expect_success '--read-only makes the root read-only, but binds stay as asked' '
         out=$(brun --read-only --bind="$S:/data" -D "$R" /bin/sh -c "touch /x 2>/dev/null || echo ro; touch /data/y && echo rw") &&
         expect_eq "$out" "ro
