@@ -5,8 +5,10 @@
 
 BENCH=$(cd "$(dirname "$0")/../.." && pwd)/bench/run
 
+# A relative --output is the working directory's, even though start-exit enters crun's mount
+# namespace (which moves the working directory).
 test_expect_success 'bench/run start-exit runs and writes its results' '
-        "$BENCH" start-exit --iterations=2 --no-install --berth="$BERTH" --output="$TEST_TMP/r.json" >"$TEST_TMP/out"
+        (cd "$TEST_TMP" && "$BENCH" start-exit --iterations=2 --no-install --berth="$BERTH" --output=r.json >"$TEST_TMP/out")
 '
 test_expect_success 'the results have a row per tool, berth timed, each peer timed or saying why not' '
         python3 - "$TEST_TMP/r.json" <<-\EOF_PY
