@@ -1669,10 +1669,7 @@ static int launcher_setup_cgroup(Launcher *l) {
         r = cgroup_create_machine(l->machine, l->settings->keep_unit, &l->cgroup_path);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the machine's cgroup: %m");
-        _cleanup_free_ char *rec = NULL;
-        if (asprintf(&rec, "%s\n", l->cgroup_path) < 0)
-                return log_oom();
-        (void) runtime_record(l->runtime, "cgroup", rec);
+        (void) runtime_record_cgroup(l->runtime, l->cgroup_path);
 
         r = cgroup_attach(l->cgroup_path, l->pid);
         if (r < 0)
@@ -1707,10 +1704,7 @@ static int launcher_precreate_cgroup(Launcher *l) {
         r = cgroup_create_machine(l->machine, false, &l->cgroup_path);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the machine's cgroup: %m");
-        _cleanup_free_ char *rec = NULL;
-        if (asprintf(&rec, "%s\n", l->cgroup_path) < 0)
-                return log_oom();
-        (void) runtime_record(l->runtime, "cgroup", rec);
+        (void) runtime_record_cgroup(l->runtime, l->cgroup_path);
         l->cgroup_fd = open(l->cgroup_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (l->cgroup_fd < 0)
                 return log_error_errno(errno, "Failed to open %s: %m", l->cgroup_path);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -67,7 +68,7 @@ int rm_rf_at(int dirfd, const char *name) {
 
 /* Undoes what a launcher recorded in its runtime directory. */
 static void runtime_clean_dir(int dir_fd) {
-        _cleanup_free_ char *cg = NULL, *work = NULL;
+        _cleanup_free_ char *cg = NULL, *work = NULL, *lock = NULL;
 
         /* Overlay work directories beside the user's upper layers. */
         if (read_full_file_at(dir_fd, "work-dirs", &work, NULL) >= 0)
@@ -79,6 +80,15 @@ static void runtime_clean_dir(int dir_fd) {
                                 (void) rm_rf_at(AT_FDCWD, line);
                 }
 
+        /* The lock file holds the launcher's PID and, once made, the machine's cgroup (berth
+         * kept the latter in a file "cgroup" of its own before). */
+        if (read_full_file_at(dir_fd, "lock", &lock, NULL) >= 0) {
+                char *line = strchr(lock, '\n');
+                if (line && line[1] == '/') {
+                        line[1 + strcspn(line + 1, "\n")] = 0;
+                        (void) cgroup_remove(line + 1);
+                }
+        }
         if (read_full_file_at(dir_fd, "cgroup", &cg, NULL) >= 0) {
                 cg[strcspn(cg, "\n")] = 0;
                 (void) cgroup_remove(cg);
@@ -193,7 +203,7 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
                                 return -errno;
                         _cleanup_free_ char *pid = NULL;
                         unsigned p = 0;
-                        if (ret_holder && read_full_file_at(dir_fd, "pid", &pid, NULL) >= 0) {
+                        if (ret_holder && read_full_file_at(dir_fd, "lock", &pid, NULL) >= 0) {
                                 pid[strcspn(pid, "\n")] = 0;
                                 (void) safe_atou(pid, &p);
                         }
@@ -222,21 +232,31 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder) {
                         if (!STR_IN_SET(de->d_name, ".", "..", "lock"))
                                 (void) rm_rf_at(dir_fd, de->d_name);
 
-                char buf[32];
-                snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
-                r = write_string_file_at(dir_fd, "pid", buf, 0644);
-                if (r < 0)
-                        return r;
-
                 Runtime *rt = calloc(1, sizeof(Runtime));
                 if (!rt)
                         return -ENOMEM;
                 rt->path = TAKE_PTR(path);
                 rt->dir_fd = TAKE_FD(dir_fd);
                 rt->lock_fd = TAKE_FD(lock_fd);
+                r = runtime_record_cgroup(rt, NULL);
+                if (r < 0) {
+                        runtime_release(rt);
+                        return r;
+                }
                 *ret = rt;
                 return 0;
         }
+}
+
+int runtime_record_cgroup(Runtime *rt, const char *cgroup) {
+        /* Written into the lock file itself: no file to make and remove at every start. */
+        char buf[32 + PATH_MAX];
+        int n = snprintf(buf, sizeof(buf), "%d\n%s%s", (int) getpid(), cgroup ?: "", cgroup ? "\n" : "");
+        if (n < 0 || (size_t) n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        if (pwrite(rt->lock_fd, buf, (size_t) n, 0) != n || ftruncate(rt->lock_fd, n) < 0)
+                return -errno ?: -EIO;
+        return 0;
 }
 
 int runtime_record(Runtime *rt, const char *name, const char *value) {

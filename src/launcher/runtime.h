@@ -30,6 +30,10 @@ int runtime_acquire(const char *machine, Runtime **ret, pid_t *ret_holder);
 /* Removes the directory and releases the lock. NULL-safe. */
 Runtime *runtime_release(Runtime *rt);
 
+/* Records the launcher's PID and the machine's cgroup (NULL: none yet) in the lock file, for
+ * berth run's "already running (berth PID N)" and for the cleanup of a killed launcher. */
+int runtime_record_cgroup(Runtime *rt, const char *cgroup);
+
 /* Writes a small file of state into the directory (for the cleanup of a crashed run). */
 int runtime_record(Runtime *rt, const char *name, const char *value);
 

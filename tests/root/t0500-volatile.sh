@@ -65,6 +65,6 @@ test_expect_success 'a machine name that is running is refused' '
         machine_leader $pid >/dev/null && sleep 0.3
         err=$(brun -M twice -D "$R" true 2>&1); rc=$?
         wait $pid
-        test $rc -ne 0 && expect_contains "already running" "$err"
+        test $rc -ne 0 && expect_eq "$err" "Machine twice is already running (berth PID $pid)."
 '
 test_done
