@@ -1511,7 +1511,8 @@ static int launcher_setup_runtime(Launcher *l) {
 /* Whether a registered leader has died (or is dying: killed with its launcher moments ago, which
  * on a loaded host may take a while to show). */
 static bool leader_is_gone(pid_t pid) {
-        for (unsigned i = 0; i < 150; i++) {
+        /* Up to 10 s: on a loaded host a killed machine's PID 1 took more than 3 s to be gone. */
+        for (unsigned i = 0; i < 500; i++) {
                 char path[64], state = 0;
                 _cleanup_free_ char *stat = NULL;
 
@@ -1627,13 +1628,18 @@ static int launcher_register(Launcher *l) {
          * (its payload died with it): take it down and retry, for a few seconds while machined
          * lets go of it. A running machine (a single-process one has no launcher and no lock)
          * is refused. */
+        _cleanup_free_ char *holder = NULL;
+        pid_t stale_leader = 0;
         for (unsigned attempt = 0; r < 0 && attempt < 50 && sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists");
              attempt++) {
                 _cleanup_free_ char *service = NULL;
                 pid_t leader = 0;
                 if (machine_get_service(l->bus, l->machine, &service, &leader) > 0 &&
-                    (!streq(service, "berth") || !leader_is_gone(leader)))
+                    (!streq(service, "berth") || !leader_is_gone(leader))) {
+                        stale_leader = leader;
+                        holder = TAKE_PTR(service);
                         break;
+                }
                 log_debug("Removing the stale registration of machine %s.", l->machine);
                 (void) machine_terminate_and_wait(l->bus, l->machine, 1000 * 1000);
                 struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
@@ -1650,6 +1656,10 @@ static int launcher_register(Launcher *l) {
                         log_debug("systemd-machined is not available, running %s unregistered.", l->machine);
                         return 0;
                 }
+                if (holder)
+                        return log_error_errno(r, "Failed to register machine %s with systemd-machined: %s "
+                                                  "(registered by %s, its leader PID %d still running).",
+                                               l->machine, error.message, holder, (int) stale_leader);
                 if (sd_bus_error_is_set(&error))
                         return log_error_errno(r, "Failed to register machine %s with systemd-machined: %s", l->machine,
                                                error.message);

@@ -87,7 +87,8 @@ test_expect_success 'a name registered by another manager is refused by machined
         err=$(brun -M reg7 -D "$R" true 2>&1); rc=$?
         busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager UnregisterMachine s reg7
         kill $other
-        test $rc -ne 0 && expect_contains "Failed to register machine reg7" "$err"
+        test $rc -ne 0 && expect_contains "Failed to register machine reg7" "$err" &&
+        expect_contains "(registered by other, its leader PID $other still running)." "$err"
 '
 test_expect_success 'a killed launcher leaves no registration behind that blocks the next start' '
         start_sleeper reg8 || { kill $pid; return 1; }
