@@ -853,7 +853,7 @@ static int on_request_stop(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 static int notify_process(Launcher *l);
 
-/* The machine's PID 1 has exited: what it wrote and said last is taken in. */
+/* The machine's PID 1 has exited: what it said last is taken in. */
 static void launcher_child_exited(Launcher *l, const siginfo_t *si) {
         l->exit_info = *si;
         l->exited = true;
@@ -861,23 +861,28 @@ static void launcher_child_exited(Launcher *l, const siginfo_t *si) {
         if (l->notify_fd >= 0)
                 for (unsigned i = 0; i < 64 && notify_process(l) >= 0; i++)
                         ;
-        if (l->forward)
-                (void) pty_forward_drain(l->forward, 5 * 1000 * 1000);
-        else if (l->console_source || (!l->event && l->master_fd >= 0 && l->console_mode != CONSOLE_READ_ONLY))
-                /* What the machine wrote last; the master is non-blocking. */
-                for (unsigned i = 0; i < 1024; i++) {
-                        char buf[4096];
-                        ssize_t n = read(l->master_fd, buf, sizeof(buf));
-                        if (n <= 0)
-                                break;
-                        if (l->console_mode == CONSOLE_PIPE)
-                                (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
-                }
+}
+
+/* What the machine wrote last on a console nobody interacts with (passive: dropped; pipe: to
+ * stdout); the master is non-blocking. */
+static void console_drain(Launcher *l) {
+        for (unsigned i = 0; i < 1024; i++) {
+                char buf[4096];
+                ssize_t n = read(l->master_fd, buf, sizeof(buf));
+                if (n <= 0)
+                        break;
+                if (l->console_mode == CONSOLE_PIPE)
+                        (void) loop_write(STDOUT_FILENO, buf, (size_t) n);
+        }
 }
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Launcher *l = userdata;
         launcher_child_exited(l, si);
+        if (l->forward)
+                (void) pty_forward_drain(l->forward, 5 * 1000 * 1000);
+        else if (l->console_source)
+                console_drain(l);
         /* Attached, the bus would be closed as the loop exits, before the machine is unregistered. */
         if (l->bus)
                 (void) sd_bus_detach_event(l->bus);
@@ -1037,8 +1042,10 @@ static int launcher_wait_plain(Launcher *l) {
                 }
         }
 
-        /* What the machine wrote last (read-only mode): drained here, for at most 5 s, as the
-         * pty forwarder does, so that a stdout nobody reads cannot keep berth. */
+        /* What the machine wrote last. In read-only mode for at most 5 s, as the pty forwarder
+         * does, so that a stdout nobody reads cannot keep berth. */
+        if (!read_only && l->exited && l->master_fd >= 0)
+                console_drain(l);
         if (read_only && l->exited) {
                 struct timespec ts;
                 clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -117,15 +117,12 @@ test_expect_success 'a machine that fails to start: berth start says why and sho
 # all but 4 of those left while berth start tries the broken image again: berth start says so on
 # its own terminal (the unit's berth only into the journal).
 test_expect_success 'berth start warns on its terminal when root'"'"'s inotify instances leave no room for a booted machine' '
-        mkdir -p /var/lib/machines/broken/usr && test_when_finished "rm -rf /var/lib/machines/broken" &&
-        max=$(cat /proc/sys/fs/inotify/max_user_instances) &&
-        used=$(find /proc/[0-9]*/fd -lname anon_inode:inotify 2>/dev/null | wc -l) &&
-        hold=$((max - used - 4)) || return 1
-        hold_inotify_instances $hold 10 "$TEST_TMP/held"
+        mkdir -p /var/lib/machines/broken/usr && test_when_finished "rm -rf /var/lib/machines/broken" || return 1
+        hold_inotify_instances_but 4 10 "$TEST_TMP/held"
         wait_for "test -s $TEST_TMP/held" 5 && expect_eq "$(cat "$TEST_TMP/held")" held || { kill $holder; return 1; }
         out=$("$BERTH" start broken 2>&1)
         kill $holder; wait $holder
         systemctl reset-failed berth@broken.service 2>/dev/null
-        expect_contains "inotify instances of fs.inotify.max_user_instances=$max" "$out"
+        expect_contains "inotify instances of fs.inotify.max_user_instances=$inotify_max" "$out"
 '
 test_done

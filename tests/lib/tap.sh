@@ -114,16 +114,20 @@ machine_leader() {
 }
 
 # Waits until $1 (a command string) succeeds, for at most $2 seconds.
-# Starts a process that holds N inotify instances for SECONDS (as much of the host root's share
-# as a test wants taken), writing "held" to FILE once it has them; its PID goes to $holder.
-hold_inotify_instances() {
+# Starts a process that holds all of the host root's inotify instances but LEFT, for SECONDS
+# (fs.inotify.max_user_instances counts every process of root's, and every machine's), writing
+# "held" to FILE once it has them. Its PID goes to $holder, the limit to $inotify_max.
+hold_inotify_instances_but() {
+        local used
+        inotify_max=$(cat /proc/sys/fs/inotify/max_user_instances)
+        used=$(find /proc/[0-9]*/fd -lname anon_inode:inotify 2>/dev/null | wc -l)
         python3 -c "
 import ctypes, resource, sys, time
 resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
 libc = ctypes.CDLL(None, use_errno=True)
 fds = [libc.inotify_init1(0) for _ in range(int(sys.argv[1]))]
 print('held' if min(fds + [0]) >= 0 else 'failed', flush=True)
-time.sleep(float(sys.argv[2]))" "$1" "$2" > "$3" 2>&1 &
+time.sleep(float(sys.argv[2]))" "$((inotify_max - used - $1))" "$2" > "$3" 2>&1 &
         holder=$!
 }
 
