@@ -72,6 +72,8 @@ typedef struct Launcher {
         bool cgroup_ns;         /* the host has cgroup2: the machine gets a cgroup namespace */
         sd_bus *bus;
         char *systemd_name;     /* the unique bus name of systemd, the only one that may ask to stop the scope */
+        const char *controller; /* berth's own unique name, when it is the scope's controller (owned by bus) */
+        bool check_limits;      /* the inotify limits are still to be checked (a booted machine) */
         bool registered;
         bool register_cancelled; /* the machine was stopped while machined registered it */
         sd_bus_message *register_reply;
@@ -110,7 +112,22 @@ typedef struct Launcher {
         bool exited;
 } Launcher;
 
+static int on_unregister_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        *(bool *) userdata = true;
+        return 0;
+}
+
 static void launcher_done(Launcher *l) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *unregister = NULL;
+        bool unregistered = false;
+
+        /* machined is told first and answers while berth lets go of the machine: closing the
+         * notify socket, bound in the machine's /run, frees that file system (a booted machine's
+         * journal: milliseconds). berth is done once machined has answered, so that the name is
+         * free when berth has exited. */
+        if (l->registered && machine_unregister_async(l->bus, l->machine, &unregister, on_unregister_reply, &unregistered) < 0)
+                unregister = sd_bus_slot_unref(unregister);
+
         l->forward = pty_forward_free(l->forward);
         l->console_source = sd_event_source_unref(l->console_source);
         l->event = sd_event_unref(l->event);
@@ -124,8 +141,18 @@ static void launcher_done(Launcher *l) {
         l->userns_fd = safe_close(l->userns_fd);
         l->range_lock_fd = uid_range_release(l->range_lock_fd);
 
-        if (l->registered)
-                (void) machine_unregister(l->bus, l->machine);
+        /* The call has its own timeout, after which the callback gets its error. */
+        while (unregister && !unregistered) {
+                int r = sd_bus_process(l->bus, NULL);
+                if (r < 0)
+                        break;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(l->bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        break;
+        }
+        unregister = sd_bus_slot_unref(unregister);
         l->bus = sd_bus_flush_close_unref(l->bus);
         free(l->systemd_name);
 
@@ -1539,6 +1566,16 @@ static bool leader_is_gone(pid_t pid) {
         return false;
 }
 
+/* Whether the host's inotify limits leave room for a booted machine (host-limits.c). That reads
+ * the descriptors of every process, milliseconds on a busy host, so berth does it where it waits
+ * anyway: for machined's answer, or while the machine's init starts. */
+static void launcher_check_limits(Launcher *l) {
+        if (!l->check_limits)
+                return;
+        l->check_limits = false;
+        warn_about_boot_limits();
+}
+
 static int on_register_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Launcher *l = userdata;
         l->register_reply = sd_bus_message_ref(reply);
@@ -1565,6 +1602,7 @@ static int launcher_call_register(Launcher *l, const MachineRegistration *m, sd_
                         return r;
                 if (r > 0)
                         continue;
+                launcher_check_limits(l);
                 r = sd_bus_wait(l->bus, UINT64_MAX);
                 if (r < 0 && r != -EINTR)
                         return r;
@@ -1579,10 +1617,10 @@ static int launcher_call_register(Launcher *l, const MachineRegistration *m, sd_
         return 0;
 }
 
-static int launcher_register(Launcher *l) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+/* The system bus, and whether berth may be the controller of the machine's scope: done while the
+ * child sets the machine up, so that registering it afterwards is one call. */
+static int launcher_connect(Launcher *l) {
         const Settings *s = l->settings;
-        const char *controller = NULL;
         int r;
 
         if ((s->slice || s->properties) && (s->keep_unit || s->register_mode == REGISTER_NO))
@@ -1616,8 +1654,18 @@ static int launcher_register(Launcher *l) {
                 if (r < 0)
                         log_debug_errno(r, "Not the controller of the machine's scope, stopping it will kill it: %m");
                 else
-                        controller = unique;
+                        l->controller = unique;
         }
+        return 0;
+}
+
+static int launcher_register(Launcher *l) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const Settings *s = l->settings;
+        int r;
+
+        if (!l->bus)
+                return 0;
 
         MachineRegistration m = {
                 .name = l->machine,
@@ -1628,7 +1676,7 @@ static int launcher_register(Launcher *l) {
                 .slice = s->slice,
                 .kill_signal = l->kill_signal,
                 .properties = s->properties,
-                .controller = controller,
+                .controller = l->controller,
         };
         r = launcher_call_register(l, &m, &error);
         /* A registration of berth's whose leader is gone is what a killed launcher left behind
@@ -1844,19 +1892,20 @@ int launcher_run(Settings *s) {
                                    l.machine);
         }
 
-        if (s->start_mode == START_BOOT)
-                warn_about_boot_limits();
+        l.check_limits = s->start_mode == START_BOOT;
 
         if (launcher_precreate_cgroup(&l) < 0 || launcher_spawn(&l) < 0)
                 return EXIT_FAILURE;
 
-        /* The child sets the machine up and pivots into its root; registration and the cgroup come
-         * then, before it enters its cgroup namespace: CreateMachine moves it into its scope. */
+        /* The child sets the machine up and pivots into its root while berth connects to the bus;
+         * registration and the cgroup come then, before it enters its cgroup namespace:
+         * CreateMachine moves it into its scope. */
         if (write(l.sync_fd, "G", 1) != 1)
                 log_debug_errno(errno, "Failed to release the machine's setup: %m");
+        int connected = launcher_connect(&l);
         r = launcher_receive(&l, true);
         if (r >= 0 && l.pivoted &&
-            (launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0 || launcher_chown_cgroup(&l) < 0)) {
+            (connected < 0 || launcher_register(&l) < 0 || launcher_setup_cgroup(&l) < 0 || launcher_chown_cgroup(&l) < 0)) {
                 (void) kill(l.pid, SIGKILL);
                 (void) waitid(P_PIDFD, (id_t) l.pidfd, &l.exit_info, WEXITED);
                 /* Its scope empties now; berth is done when machined has let go of it too. */
@@ -1871,6 +1920,7 @@ int launcher_run(Settings *s) {
         }
         if (l.pivoted && write(l.sync_fd, "G", 1) != 1)
                 log_debug_errno(errno, "Failed to release the machine's setup: %m");
+        launcher_check_limits(&l);
 
         if (r >= 0 && l.pivoted)
                 r = launcher_receive(&l, false);

@@ -130,9 +130,16 @@ int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *er
         return sd_bus_call(bus, msg, 0, error, NULL);
 }
 
-int machine_unregister(sd_bus *bus, const char *name) {
-        return sd_bus_call_method(bus, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER, "UnregisterMachine", NULL, NULL,
-                                  "s", name);
+int machine_unregister_async(sd_bus *bus, const char *name, sd_bus_slot **ret_slot, sd_bus_message_handler_t callback,
+                             void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r = sd_bus_message_new_method_call(bus, &msg, MACHINED_SERVICE, MACHINED_PATH, MACHINED_MANAGER,
+                                               "UnregisterMachine");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "s", name);
+        if (r >= 0)
+                r = sd_bus_call_async(bus, ret_slot, msg, callback, userdata, 0);
+        return r;
 }
 
 bool machined_error_is_absent(const sd_bus_error *error, int r) {

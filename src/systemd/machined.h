@@ -32,7 +32,10 @@ int machine_register(sd_bus *bus, const MachineRegistration *m, sd_bus_error *er
 /* The Create/RegisterMachine call machine_register() makes, for callers that wait on their own. */
 int machine_register_message(sd_bus *bus, const MachineRegistration *m, sd_bus_message **ret);
 
-int machine_unregister(sd_bus *bus, const char *name);
+/* Sends UnregisterMachine and returns: CALLBACK gets machined's answer (or the timeout's error)
+ * when the caller processes the bus; *ret_slot is the pending call. */
+int machine_unregister_async(sd_bus *bus, const char *name, sd_bus_slot **ret_slot, sd_bus_message_handler_t callback,
+                             void *userdata);
 
 /* machined's object path of NAME: 1 and the path, 0 if it does not know it, or a negative errno with *error. */
 int machine_get_path(sd_bus *bus, const char *name, char **ret_path, sd_bus_error *error);

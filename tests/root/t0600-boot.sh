@@ -64,7 +64,7 @@ test_expect_success '--link-journal=host keeps the machine'"'"'s journal in the 
         ls /var/log/journal/$id | grep -q "\.journal$" &&
         journalctl -D /var/log/journal/$id --no-pager -q | grep -q "Reached target"
 '
-# Every machine's inotify instances count against the host's root: berth warns before a boot
+# Every machine's inotify instances count against the host's root: berth warns when it boots one
 # that would run out of them. A process of the test's holds all but 4 of those left, for as long
 # as one berth run -b of an init that exits at once takes.
 test_expect_success 'a boot that root'"'"'s inotify instances leave no room for is warned about, in one line' '
