@@ -95,7 +95,7 @@ def snapshot():
     machines = run(["machinectl", "list", "--no-legend", "--no-pager"], check=False).stdout.split("\n")
     machines = sorted(line.split()[0] for line in machines if line.split())
     berth_files = []
-    for d in ("/run/berth/machines", "/run/berth/uid-ranges"):
+    for d in ("/run/berth/machines", "/run/berth/locks", "/run/berth/uid-ranges"):
         if os.path.isdir(d):
             berth_files += [os.path.join(d, e) for e in os.listdir(d) if not e.startswith(".")]
     return {"mounts": mounts, "loop devices": loops, "cgroups": cgroups, "machines": machines,

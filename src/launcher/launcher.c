@@ -1445,7 +1445,7 @@ static int launcher_setup_runtime(Launcher *l) {
         /* The root is set up on one directory that all machines share: each mounts it there in
          * a mount namespace of its own, so that a start makes and removes no directory for it.
          * The nodes masked paths are covered with are shared too, as systemd shares its own. */
-        int dfd = l->runtime->dir_fd;
+        int dfd;
         l->staging = strdup(RUNTIME_STAGING_DIR);
         l->inaccessible = strdup(RUNTIME_INACCESSIBLE_DIR);
         if (!l->staging || !l->inaccessible)
@@ -1453,7 +1453,7 @@ static int launcher_setup_runtime(Launcher *l) {
         if (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY) {
                 if (asprintf(&l->ephemeral, "%s/ephemeral", l->runtime->path) < 0)
                         return log_oom();
-                if ((r = make_dir_at(dfd, "ephemeral", 0700)) < 0)
+                if ((dfd = r = runtime_dir(l->runtime)) < 0 || (r = make_dir_at(dfd, "ephemeral", 0700)) < 0)
                         return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
         }
 
@@ -1468,6 +1468,8 @@ static int launcher_setup_runtime(Launcher *l) {
                 if (isempty(m->upper)) {
                         snprintf(name, sizeof(name), "overlay-%zu", i);
                         _cleanup_close_ int ofd = -EBADF;
+                        if ((dfd = runtime_dir(l->runtime)) < 0)
+                                return log_error_errno(dfd, "Failed to create a temporary overlay layer: %m");
                         if (make_dir_at(dfd, name, 0700) < 0 || (ofd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
                             make_dir_at(ofd, "upper", 0755) < 0 || make_dir_at(ofd, "work", 0700) < 0)
                                 return log_error_errno(errno, "Failed to create a temporary overlay layer: %m");
@@ -1501,7 +1503,7 @@ static int launcher_setup_runtime(Launcher *l) {
         if (l->idmap && (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY)) {
                 if (asprintf(&l->lower, "%s/lower", l->runtime->path) < 0)
                         return log_oom();
-                if ((r = make_dir_at(dfd, "lower", 0755)) < 0)
+                if ((dfd = r = runtime_dir(l->runtime)) < 0 || (r = make_dir_at(dfd, "lower", 0755)) < 0)
                         return log_error_errno(r, "Failed to populate %s: %m", l->runtime->path);
         }
 

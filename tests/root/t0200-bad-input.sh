@@ -19,6 +19,7 @@ expect_refused() {
         expect_contains "$want" "$err" || return 1
         expect_eq "$after" "$before" || return 1
         if ls /run/berth/machines/ 2>/dev/null | grep -q .; then echo "left in /run/berth: $(ls /run/berth/machines)"; return 1; fi
+        if ls /run/berth/locks/ 2>/dev/null | grep -q .; then echo "left in /run/berth: $(ls /run/berth/locks)"; return 1; fi
 }
 
 test_expect_success 'an unknown option' 'expect_refused "--frobnicate" --frobnicate -D "$R" /bin/true'

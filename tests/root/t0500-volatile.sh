@@ -9,6 +9,7 @@ before=$(snapshot)
 no_leftovers() {
         expect_eq "$(snapshot)" "$before" || return 1
         if ls /run/berth/machines 2>/dev/null | grep -q .; then echo "left: $(ls /run/berth/machines)"; return 1; fi
+        if ls /run/berth/locks 2>/dev/null | grep -q .; then echo "locks left: $(ls /run/berth/locks)"; return 1; fi
         if ls -d /sys/fs/cgroup/unified/berth-* /sys/fs/cgroup/berth-* 2>/dev/null | grep -q .; then echo "cgroup left"; return 1; fi
 }
 
@@ -57,8 +58,29 @@ test_expect_success 'a killed berth leaves its runtime directory, and the next s
         leader=$(machine_leader $pid) && wait_for "grep -q \" / overlay\" /proc/$leader/mounts" 5 &&
         kill -KILL $pid; wait $pid
         wait_for "! kill -0 $leader" 5 &&
-        test -d /run/berth/machines/killed &&
-        brun -D "$R" true && test ! -e /run/berth/machines/killed && no_leftovers
+        test -d /run/berth/machines/killed && test -f /run/berth/locks/killed &&
+        brun -D "$R" true && test ! -e /run/berth/machines/killed && test ! -e /run/berth/locks/killed && no_leftovers
+'
+# A machine that keeps nothing on disk has only its lock in /run/berth: with /run on a disk
+# file system, a directory made and removed at every start costs a synchronous discard.
+test_expect_success 'a machine without layers has a lock in /run/berth/locks and no directory' '
+        brun -M plain -D "$R" /bin/sh -c "sleep 0.5" & pid=$!
+        wait_for "test -f /run/berth/locks/plain" 5 && test ! -e /run/berth/machines/plain &&
+        wait $pid && test ! -e /run/berth/locks/plain && no_leftovers
+'
+# What a berth of the earlier layout keeps, /run/berth/machines/NAME/lock: while its holder runs,
+# the name is taken; once it is gone, the next start removes the directory and its cgroup.
+test_expect_success 'a machine of an earlier berth (its lock in machines/NAME) keeps its name, and its leftovers go' '
+        cg=$(test -d /sys/fs/cgroup/unified && echo /sys/fs/cgroup/unified || echo /sys/fs/cgroup)/berth-older
+        test_when_finished "rm -rf /run/berth/machines/older; rmdir $cg 2>/dev/null; true"
+        mkdir -p /run/berth/machines/older $cg && printf "%s\n%s\n" $$ $cg > /run/berth/machines/older/lock || return 1
+        flock /run/berth/machines/older/lock sleep 3 & hold=$!
+        wait_for "! flock -n /run/berth/machines/older/lock true" 5 &&
+        { out=$(brun -M older -D "$R" true 2>&1); expect_eq $? 1; } &&
+        case "$out" in *"Machine older is already running"*) ;; *) echo "$out"; return 1 ;; esac &&
+        wait $hold &&
+        brun -M older -D "$R" true && test ! -e /run/berth/machines/older &&
+        test ! -e $cg && no_leftovers
 '
 test_expect_success 'a machine name that is running is refused' '
         $BRUN -M twice -D "$R" sleep 3 & pid=$!

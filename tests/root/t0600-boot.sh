@@ -24,7 +24,7 @@ test_expect_success 'the host OS boots to running or degraded, and SIGTERM power
         failed=$(nsenter -t $leader -a systemctl --failed --no-legend --plain | cut -d" " -f1)
         kill -TERM $pid; wait $pid; rc=$?
         echo "failed units: $failed"
-        expect_eq $rc 0 && test ! -e /run/berth/machines/bootm1
+        expect_eq $rc 0 && test ! -e /run/berth/machines/bootm1 && test ! -e /run/berth/locks/bootm1
 '
 test_expect_success 'the machine'"'"'s READY=1 reaches berth'"'"'s own NOTIFY_SOCKET' '
         sock=$TEST_TMP/boot-notify.sock
@@ -85,8 +85,8 @@ test_expect_success 'SIGKILL to berth takes the machine with it; the next start 
         boot bootm5 && timeout 120 nsenter -t $leader -a systemctl is-system-running --wait >/dev/null
         kill -KILL $pid; wait $pid
         wait_for "! kill -0 $leader" 10 || { echo "the machine survived"; return 1; }
-        test -d /run/berth/machines/bootm5 &&
-        brun -D / --volatile=yes true && test ! -e /run/berth/machines/bootm5 &&
+        test -f /run/berth/locks/bootm5 &&
+        brun -D / --volatile=yes true && test ! -e /run/berth/locks/bootm5 && test ! -e /run/berth/machines/bootm5 &&
         ! ls -d /sys/fs/cgroup/unified/berth-bootm5 /sys/fs/cgroup/berth-bootm5 2>/dev/null
 '
 test_done

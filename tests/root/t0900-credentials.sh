@@ -13,6 +13,7 @@ SECRET=s3cr3t-$$-value
 
 no_leftovers() {
         if ls /run/berth/machines 2>/dev/null | grep -q .; then echo "left: $(ls /run/berth/machines)"; return 1; fi
+        if ls /run/berth/locks 2>/dev/null | grep -q .; then echo "locks left: $(ls /run/berth/locks)"; return 1; fi
         if grep -rqs --exclude-dir="$(basename "$TEST_TMP")" "$SECRET" /run /tmp 2>/dev/null; then echo "the value is in a file on the host"; return 1; fi
         if grep -q /run/host/credentials /proc/self/mountinfo; then echo "a credentials mount is left"; return 1; fi
 }

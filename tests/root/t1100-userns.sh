@@ -14,6 +14,7 @@ uid_map() {
 
 no_leftovers() {
         if ls /run/berth/machines 2>/dev/null | grep -q .; then echo "left: $(ls /run/berth/machines)"; return 1; fi
+        if ls /run/berth/locks 2>/dev/null | grep -q .; then echo "locks left: $(ls /run/berth/locks)"; return 1; fi
         if ls /run/berth/uid-ranges 2>/dev/null | grep -q .; then echo "ranges left: $(ls /run/berth/uid-ranges)"; return 1; fi
 }
 
