@@ -82,6 +82,14 @@ test_expect_success 'a machine of an earlier berth (its lock in machines/NAME) k
         brun -M older -D "$R" true && test ! -e /run/berth/machines/older &&
         test ! -e $cg && no_leftovers
 '
+# Another berth's stale cleanup holds a dead launcher's lock for a moment: a start waits for it
+# rather than taking the machine for running. (No process has a PID above pid_max.)
+test_expect_success 'a lock held with no live PID in it is waited for, not taken for a running machine' '
+        mkdir -p /run/berth/locks && echo 4194304 > /run/berth/locks/waited || return 1
+        flock /run/berth/locks/waited sleep 0.5 & hold=$!
+        wait_for "! flock -n /run/berth/locks/waited true" 5 &&
+        brun -M waited -D "$R" true && wait $hold && test ! -e /run/berth/locks/waited && no_leftovers
+'
 test_expect_success 'a machine name that is running is refused' '
         $BRUN -M twice -D "$R" sleep 3 & pid=$!
         machine_leader $pid >/dev/null && sleep 0.3
