@@ -126,6 +126,16 @@ def parallel(argvs, timeout):
     return results, time.perf_counter_ns() - t0
 
 
+def all_at_once(berth_path, verb, names, timeout):
+    """berth VERB NAME for all NAMES at once; the wall time in ns. ScaleError if one failed."""
+    results, ns = parallel([[berth_path, verb, name] for name in names], timeout=timeout)
+    failed = [(name, r[1]) for name, r in zip(names, results) if r[0] != 0]
+    if failed:
+        raise ScaleError("%d of %d machines did not %s; the first: %s: %s" %
+                         (len(failed), len(names), verb, failed[0][0], failed[0][1][:300]))
+    return ns
+
+
 def machine_memory(name):
     """The PSS of every process of the machine's unit (its supervisor and the whole machine), in
     bytes: what the machine costs beyond what it shares. (memory.current would do, where the
@@ -176,12 +186,7 @@ def scale(bench, args, berth_path, workdir):
         for cycle in range(args.iterations):
             bench.log("scale: starting %d machines at once (round %d)" % (n, cycle + 1))
             available = mem_available()
-            results, ns = parallel([[berth_path, "start", name] for name in names], timeout=900)
-            failed = [(name, r[1]) for name, r in zip(names, results) if r[0] != 0]
-            if failed:
-                raise ScaleError("%d of %d machines did not start; the first: %s: %s" %
-                                 (len(failed), n, failed[0][0], failed[0][1][:300]))
-            cycles["start-all"].append(ns)
+            cycles["start-all"].append(all_at_once(berth_path, "start", names, 900))
             running = run(["machinectl", "list", "--no-legend", "--no-pager"]).stdout
             up = sum(1 for line in running.splitlines() if line.split() and line.split()[0].startswith(prefix))
             if up != n:
@@ -199,12 +204,7 @@ def scale(bench, args, berth_path, workdir):
                 cycles["list"].append(t1 - t0)
 
             bench.log("scale: stopping them at once")
-            results, ns = parallel([[berth_path, "stop", name] for name in names], timeout=600)
-            failed = [(name, r[1]) for name, r in zip(names, results) if r[0] != 0]
-            if failed:
-                raise ScaleError("%d of %d machines did not stop; the first: %s: %s" %
-                                 (len(failed), n, failed[0][0], failed[0][1][:300]))
-            cycles["stop-all"].append(ns)
+            cycles["stop-all"].append(all_at_once(berth_path, "stop", names, 600))
             bad = [name for name in names
                    if subprocess.run(["systemctl", "is-failed", "--quiet", "berth@%s.service" % name]).returncode == 0]
             if bad:

@@ -68,6 +68,17 @@ int rm_rf_at(int dirfd, const char *name) {
         return r;
 }
 
+/* The launcher's PID a lock file records (its first line), 0 if none; FD is read from where it is. */
+static pid_t runtime_lock_holder(int fd) {
+        _cleanup_free_ char *content = NULL;
+        unsigned p = 0;
+        if (read_full_fd(fd, &content, NULL) >= 0) {
+                content[strcspn(content, "\n")] = 0;
+                (void) safe_atou(content, &p);
+        }
+        return (pid_t) p;
+}
+
 /* Removes the cgroup a lock file's content names: the launcher's PID, then the machine's cgroup. */
 static void runtime_clean_cgroup_record(const char *lock) {
         const char *line = lock ? strchr(lock, '\n') : NULL;
@@ -110,13 +121,8 @@ static bool runtime_held_by_older(int machines_fd, const char *name, pid_t *ret_
         _cleanup_close_ int lock = dir_fd >= 0 ? openat(dir_fd, "lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC) : -EBADF;
         if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) >= 0)
                 return false;
-        _cleanup_free_ char *pid = NULL;
-        unsigned p = 0;
-        if (ret_holder && read_full_file_at(dir_fd, "lock", &pid, NULL) >= 0) {
-                pid[strcspn(pid, "\n")] = 0;
-                (void) safe_atou(pid, &p);
-                *ret_holder = (pid_t) p;
-        }
+        if (ret_holder)
+                *ret_holder = runtime_lock_holder(lock);
         return true;
 }
 
@@ -132,22 +138,17 @@ static int runtime_lock(int locks_fd, const char *name, pid_t *ret_holder) {
                 if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                         if (errno != EWOULDBLOCK)
                                 return -errno;
-                        _cleanup_free_ char *pid = NULL;
-                        unsigned p = 0;
-                        if (read_full_fd(fd, &pid, NULL) >= 0) {
-                                pid[strcspn(pid, "\n")] = 0;
-                                (void) safe_atou(pid, &p);
-                        }
+                        pid_t p = runtime_lock_holder(fd);
                         /* No PID yet, a launcher that has just taken it (it records its PID at
                          * once), or the PID of one that is gone: then another berth's stale
                          * cleanup holds it for a moment. */
-                        if ((p == 0 || (kill((pid_t) p, 0) < 0 && errno == ESRCH)) && attempt < 100) {
+                        if ((p == 0 || (kill(p, 0) < 0 && errno == ESRCH)) && attempt < 100) {
                                 struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
                                 nanosleep(&ts, NULL);
                                 continue;
                         }
                         if (ret_holder)
-                                *ret_holder = (pid_t) p;
+                                *ret_holder = p;
                         return -EBUSY;
                 }
                 struct stat st;
